@@ -1,0 +1,64 @@
+/**
+ * The `char-rnn` command line: train, sample, complete, eval, bench, demo. A user error prints one line
+ * and exits with status 2; nothing else prints a stack trace unless CHAR_RNN_DEBUG is set.
+ */
+import { CheckpointFormatError } from '../core/safetensors';
+import { UsageError } from './args';
+import { benchCommand, BENCH_USAGE } from './bench';
+import { COMPLETE_USAGE, completeCommand, EVAL_USAGE, evalCommand, SAMPLE_USAGE, sampleCommand } from './commands';
+import { demoCommand, DEMO_USAGE } from './demo';
+import { trainCommand, TRAIN_USAGE } from './train';
+
+const USAGE = `usage:
+  ${TRAIN_USAGE}
+  ${SAMPLE_USAGE}
+  ${COMPLETE_USAGE}
+  ${EVAL_USAGE}
+  ${BENCH_USAGE}
+  ${DEMO_USAGE}`;
+
+const COMMANDS: Record<string, (args: string[], out: NodeJS.WriteStream) => Promise<number>> = {
+  train: trainCommand,
+  sample: sampleCommand,
+  complete: completeCommand,
+  eval: evalCommand,
+  bench: benchCommand,
+  demo: demoCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    return await command(args, process.stdout);
+  } catch (err) {
+    if (process.env.CHAR_RNN_DEBUG) console.error(err);
+    const e = err as Error;
+    if (e instanceof UsageError || e instanceof CheckpointFormatError) {
+      process.stderr.write(`char-rnn: ${e.message}\n`);
+      return 2;
+    }
+    if (e.name === 'AbortError') {
+      process.stderr.write('char-rnn: cancelled\n');
+      return 130;
+    }
+    // errors from the core that describe bad input (missing path, empty corpus, bad settings)
+    if (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError) && !(e instanceof ReferenceError)) {
+      process.stderr.write(`char-rnn: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`char-rnn: internal error: ${e?.message ?? String(err)} (set CHAR_RNN_DEBUG=1 for details)\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

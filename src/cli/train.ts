@@ -1,0 +1,176 @@
+/** `char-rnn train <path...> --out FILE`: trains on files, with a progress bar, plain lines or JSON events. */
+import { SingleBar } from 'cli-progress';
+import { formatCorpusReport } from '../core/corpus';
+import { JobEvent, runTrainingJob } from '../core/job';
+import { OptimizerName } from '../core/optimizer';
+import { TrainSettings } from '../core/trainer';
+import { flag, num, parse, requireStr, str, UsageError } from './args';
+
+export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
+    --lr N --clip 5 --clip-mode norm|value --seed 1 --seconds 60 | --steps N --resume FILE --val-fraction 0.05
+    --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60 --json]`;
+
+export async function trainCommand(args: string[], out: NodeJS.WriteStream = process.stdout): Promise<number> {
+  const p = parse(args, {
+    out: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' }, seq: { type: 'string' }, batch: { type: 'string' },
+    optimizer: { type: 'string' }, lr: { type: 'string' }, clip: { type: 'string' }, 'clip-mode': { type: 'string' }, seed: { type: 'string' },
+    seconds: { type: 'string' }, steps: { type: 'string' }, resume: { type: 'string' }, 'val-fraction': { type: 'string' },
+    'max-file-kb': { type: 'string' }, 'max-corpus-mb': { type: 'string' }, 'vocab-size': { type: 'string' },
+    'checkpoint-every': { type: 'string' }, json: { type: 'boolean' },
+  }, true);
+  if (p.positionals.length === 0) throw new UsageError('train needs at least one path to read');
+  const outPath = requireStr(p, 'out');
+  const optimizer = str(p, 'optimizer');
+  if (optimizer !== undefined && optimizer !== 'adam' && optimizer !== 'adagrad') throw new UsageError(`--optimizer must be adam or adagrad, got '${optimizer}'`);
+  const clipMode = str(p, 'clip-mode');
+  if (clipMode !== undefined && clipMode !== 'norm' && clipMode !== 'value') throw new UsageError(`--clip-mode must be norm or value, got '${clipMode}'`);
+  const settings: Partial<TrainSettings> = {};
+  const set = <K extends keyof TrainSettings>(key: K, value: TrainSettings[K] | undefined) => {
+    if (value !== undefined) settings[key] = value;
+  };
+  set('hiddenSize', num(p, 'hidden', { integer: true, min: 16, max: 1024 }));
+  set('layers', num(p, 'layers', { integer: true, min: 1, max: 4 }));
+  set('seqLength', num(p, 'seq', { integer: true, min: 1, max: 4096 }));
+  set('batchSize', num(p, 'batch', { integer: true, min: 1, max: 1024 }));
+  set('optimizer', optimizer as OptimizerName | undefined);
+  set('learningRate', num(p, 'lr', { min: 1e-9, max: 10 }) ?? (optimizer === 'adagrad' ? 0.1 : undefined));
+  set('clip', num(p, 'clip', { min: 1e-9 }));
+  set('clipMode', clipMode as 'norm' | 'value' | undefined);
+  set('seed', num(p, 'seed', { integer: true, min: 0, max: 0xffffffff }));
+  const steps = num(p, 'steps', { integer: true, min: 1 });
+  let seconds = num(p, 'seconds', { min: 0.01 });
+  if (steps !== undefined && seconds !== undefined) throw new UsageError('give --seconds or --steps, not both');
+  if (steps === undefined && seconds === undefined) seconds = 60;
+  const json = flag(p, 'json');
+  const tty = !json && out.isTTY === true;
+  const reporter = json ? jsonReporter(out) : tty ? barReporter(out) : lineReporter(out);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+    if (!json) process.stderr.write('\nstopping: saving a checkpoint (Ctrl-C again to quit without saving)\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const { done } = await runTrainingJob({
+      paths: p.positionals,
+      out: outPath,
+      resume: str(p, 'resume'),
+      settings,
+      corpus: {
+        valFraction: num(p, 'val-fraction', { min: 0, max: 0.5 }),
+        maxFileBytes: kb(num(p, 'max-file-kb', { min: 1 })),
+        maxCorpusBytes: mb(num(p, 'max-corpus-mb', { min: 0.001 })),
+      },
+      vocabCap: num(p, 'vocab-size', { integer: true, min: 2, max: 65536 }),
+      steps,
+      seconds,
+      checkpointEverySec: num(p, 'checkpoint-every', { min: 1 }) ?? 60,
+      signal: controller.signal,
+      onEvent: reporter.event,
+    });
+    reporter.end();
+    if (!json) out.write(`saved ${outPath} (step ${done.step}, ${Math.round(done.charsSeen)} chars seen)\n`);
+    return 0;
+  } finally {
+    reporter.end();
+    process.off('SIGINT', onSigint);
+  }
+}
+
+const kb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1024));
+const mb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1024 * 1024));
+
+interface Reporter {
+  event(e: JobEvent): void;
+  end(): void;
+}
+
+function fmt(n: number | undefined, digits = 3): string {
+  return n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits);
+}
+
+/** One JSON object per event: the stable contract scripts use (see the README). */
+function jsonReporter(out: NodeJS.WritableStream): Reporter {
+  return {
+    event(e) {
+      if (e.event === 'corpus') {
+        const { corpus, ...rest } = e;
+        out.write(JSON.stringify({ ...rest, skippedByReason: countBy(corpus.skipped.map((s) => s.reason)) }) + '\n');
+      } else out.write(JSON.stringify(e) + '\n');
+    },
+    end() {},
+  };
+}
+
+function lineReporter(out: NodeJS.WritableStream): Reporter {
+  let last = 0;
+  return {
+    event(e) {
+      switch (e.event) {
+        case 'corpus':
+          out.write(formatCorpusReport(e.corpus) + '\n');
+          if (e.unknownChars > 0) out.write(`${e.unknownChars} training characters are outside the vocabulary (mapped to the unknown symbol)\n`);
+          break;
+        case 'start':
+          out.write(`training: ${e.parameters} parameters, ${e.trainChars} training chars, ${e.valChars} validation chars${e.step > 0 ? `, resuming at step ${e.step}${e.resumedExactly ? '' : ' (new data: streams restarted)'}` : ''}\n`);
+          break;
+        case 'progress':
+          if (performance.now() - last < 5000) return;
+          last = performance.now();
+          out.write(`step ${e.step}  loss ${fmt(e.loss)}  ${Math.round(e.charsPerSec)} chars/s  ${Math.round(e.fraction * 100)}%  eta ${Math.round(e.etaSec)}s\n`);
+          break;
+        case 'val':
+          out.write(`step ${e.step}  validation ${fmt(e.valBitsPerChar)} bits/char\n`);
+          break;
+        case 'checkpoint':
+          break;
+        case 'done':
+          out.write(`done (${e.reason}): step ${e.step}, loss ${fmt(e.loss)}, validation ${fmt(e.valBitsPerChar)} bits/char, ${Math.round(e.charsPerSec)} chars/s over ${e.elapsedSec.toFixed(1)}s\n`);
+          break;
+      }
+    },
+    end() {},
+  };
+}
+
+function barReporter(out: NodeJS.WriteStream): Reporter {
+  const lines = lineReporter(out);
+  const bar = new SingleBar({
+    stream: out,
+    format: '{bar} {percentage}% | loss {loss} | val {val} bits/char | {cps} chars/s | ETA {eta_formatted}',
+    hideCursor: true,
+    clearOnComplete: false,
+    etaBuffer: 20,
+  });
+  let started = false;
+  let val: number | undefined;
+  return {
+    event(e) {
+      if (e.event === 'corpus' || e.event === 'start') lines.event(e);
+      if (e.event === 'start') {
+        bar.start(1000, 0, { loss: '-', val: '-', cps: '-' });
+        started = true;
+      } else if (e.event === 'val') val = e.valBitsPerChar;
+      else if (e.event === 'progress' && started) bar.update(Math.round(e.fraction * 1000), { loss: fmt(e.loss), val: fmt(val), cps: Math.round(e.charsPerSec) });
+      else if (e.event === 'done') {
+        if (started) bar.update(1000, { loss: fmt(e.loss), val: fmt(e.valBitsPerChar), cps: Math.round(e.charsPerSec) });
+        bar.stop();
+        started = false;
+        lines.event(e);
+      }
+    },
+    end() {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+function countBy(items: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const i of items) counts[i] = (counts[i] ?? 0) + 1;
+  return counts;
+}

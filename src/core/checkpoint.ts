@@ -1,0 +1,208 @@
+/**
+ * Checkpoints: one `.safetensors` file that PyTorch's `nn.RNN(V, H, L, nonlinearity='tanh')` plus
+ * `nn.Linear(H, V)` load as they are, with the training state as extra tensors.
+ *
+ *   rnn.weight_ih_l{l}  (H, V) for l = 0, (H, H) above   = Wxh[l]
+ *   rnn.weight_hh_l{l}  (H, H)                           = Whh[l]
+ *   rnn.bias_ih_l{l}    (H)                              = bh[l]
+ *   rnn.bias_hh_l{l}    (H)                              zeros (PyTorch's second bias; added to bh on load)
+ *   out.weight          (V, H)                           = Why
+ *   out.bias            (V)                              = by
+ *   optim.<name>        (P)  optimizer state in the parameter layout (Adam: m, v; Adagrad: mem)
+ *   train.carry         (L, B, H)  the hidden state carried into the next chunk
+ *   train.streams       (2, B) I32  each stream's position and segment end
+ *
+ * `__metadata__` (strings): format 'char-rnn-complete', format_version, vocab (JSON array of one-code-
+ * point strings in index order, '' for the unknown symbol), config, and for a training run: settings,
+ * step, chars_seen, optimizer, history, resume.
+ */
+import { ModelConfig, RnnModel, inputSize, paramLayout, validateConfig } from './model';
+import { Kernels, fastKernels } from './kernels';
+import { OPTIMIZER_STATE_NAMES, OptimizerName } from './optimizer';
+import { CheckpointFormatError, DecodedSafetensors, decodeSafetensors, encodeSafetensors, readSafetensorsFile, TensorIn, TensorOut, writeFileAtomic } from './safetensors';
+import { MetricPoint, TrainingState, TrainSettings } from './trainer';
+import { Vocab } from './vocab';
+
+export { CheckpointFormatError };
+
+export const FORMAT_NAME = 'char-rnn-complete';
+export const FORMAT_VERSION = 1;
+
+export interface LoadedCheckpoint {
+  model: RnnModel;
+  /** present when the file holds a training run's state */
+  training?: TrainingState;
+  metadata: Record<string, string>;
+}
+
+/** The checkpoint bytes of a model and, optionally, its training state. */
+export function encodeCheckpoint(model: RnnModel, training?: TrainingState): Uint8Array {
+  const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
+  const tensors: Record<string, TensorIn> = {};
+  const f32 = (shape: number[], data: Float32Array): TensorIn => ({ dtype: 'F32', shape, data });
+  for (let l = 0; l < L; l++) {
+    tensors[`rnn.weight_ih_l${l}`] = f32([H, inputSize(model.config, l)], model.w.Wxh[l]);
+    tensors[`rnn.weight_hh_l${l}`] = f32([H, H], model.w.Whh[l]);
+    tensors[`rnn.bias_ih_l${l}`] = f32([H], model.w.bh[l]);
+    tensors[`rnn.bias_hh_l${l}`] = f32([H], new Float32Array(H));
+  }
+  tensors['out.weight'] = f32([V, H], model.w.Why);
+  tensors['out.bias'] = f32([V], model.w.by);
+  const metadata: Record<string, string> = {
+    format: FORMAT_NAME,
+    format_version: String(FORMAT_VERSION),
+    config: JSON.stringify(model.config),
+    vocab: JSON.stringify(model.vocab.symbols),
+  };
+  if (training) {
+    for (const [name, data] of Object.entries(training.optimizer.state)) tensors[`optim.${name}`] = f32([data.length], data);
+    metadata.settings = JSON.stringify(training.settings);
+    metadata.step = String(training.step);
+    metadata.chars_seen = String(training.charsSeen);
+    metadata.optimizer = JSON.stringify({ name: training.optimizer.name, step: training.optimizer.step });
+    metadata.history = JSON.stringify(training.history);
+    const r = training.resume;
+    if (r) {
+      const B = r.streams.pos.length;
+      tensors['train.carry'] = f32([L, B, H], r.carry);
+      tensors['train.streams'] = { dtype: 'I32', shape: [2, B], data: Int32Array.from([...r.streams.pos, ...r.streams.end]) };
+      metadata.resume = JSON.stringify({ rng: r.rng, smoothLoss: r.smoothLoss, dataFingerprint: r.dataFingerprint });
+    }
+  }
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** Writes a checkpoint atomically (a temporary file, then a rename). */
+export async function saveCheckpoint(path: string, model: RnnModel, training?: TrainingState): Promise<void> {
+  await writeFileAtomic(path, encodeCheckpoint(model, training));
+}
+
+export async function loadCheckpoint(path: string, kernels: Kernels = fastKernels): Promise<LoadedCheckpoint> {
+  return fromSafetensors(await readSafetensorsFile(path), path, kernels);
+}
+
+/**
+ * Reads a checkpoint written by this project or by PyTorch with the same names and metadata. Every
+ * problem is a CheckpointFormatError that says what is wrong.
+ */
+export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint', kernels: Kernels = fastKernels): LoadedCheckpoint {
+  return fromSafetensors(decodeSafetensors(bytes, { source }), source, kernels);
+}
+
+function fromSafetensors({ tensors, metadata }: DecodedSafetensors, source: string, kernels: Kernels): LoadedCheckpoint {
+  const fail = (problem: string): never => {
+    throw new CheckpointFormatError(`${source}: ${problem}`);
+  };
+  if (metadata.format !== undefined && metadata.format !== FORMAT_NAME) fail(`not a Char-RNN checkpoint (format '${metadata.format}')`);
+  if (metadata.format_version !== undefined) {
+    const version = Number(metadata.format_version);
+    if (!Number.isInteger(version) || version < 1) fail(`format_version '${metadata.format_version}' is not a version number`);
+    if (version > FORMAT_VERSION) fail(`written by a newer version of Char-RNN Complete (format ${version}); this version reads format ${FORMAT_VERSION}: update the extension`);
+  }
+  if (metadata.vocab === undefined) {
+    fail(`not a Char-RNN checkpoint: its metadata has no 'vocab'${tensors['rnn.weight_hh_l0'] ? ' (a PyTorch RNN saved without the vocabulary: add it to __metadata__, see the README)' : ''}`);
+  }
+  const symbols = parseJson<unknown>(metadata.vocab, 'vocab', fail);
+  if (!Array.isArray(symbols) || !symbols.every((s) => typeof s === 'string')) fail(`'vocab' must be a JSON array of strings`);
+  let vocab: Vocab;
+  try {
+    vocab = new Vocab(symbols as string[]);
+  } catch (err) {
+    return fail(`'vocab' is invalid: ${(err as Error).message}`);
+  }
+  const get = (name: string): TensorOut => tensors[name] ?? fail(`tensor '${name}' is missing`);
+  // the shape comes from the tensors; metadata's config, when present, must agree with it
+  const hh0 = get('rnn.weight_hh_l0');
+  const H = hh0.shape[0];
+  let L = 0;
+  while (tensors[`rnn.weight_hh_l${L}`]) L++;
+  const config: ModelConfig = { vocabSize: vocab.size, hiddenSize: H, layers: L };
+  try {
+    validateConfig(config);
+  } catch (err) {
+    fail(`unsupported model shape: ${(err as Error).message}`);
+  }
+  if (metadata.config !== undefined) {
+    const declared = parseJson<Partial<ModelConfig>>(metadata.config, 'config', fail);
+    for (const key of ['vocabSize', 'hiddenSize', 'layers'] as const) {
+      if (declared[key] !== undefined && declared[key] !== config[key]) fail(`metadata says ${key} = ${declared[key]} but the tensors give ${config[key]}`);
+    }
+  }
+  const model = new RnnModel(config, vocab, new Float32Array(paramLayout(config).size), kernels);
+  const take = (name: string, shape: number[], into: Float32Array) => {
+    const t = get(name);
+    if (!(t.data instanceof Float32Array)) fail(`tensor '${name}' has dtype ${t.dtype}, expected a float type`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      fail(`tensor '${name}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] for V = ${config.vocabSize}, H = ${H}, L = ${L}`);
+    }
+    into.set(t.data as Float32Array);
+    return t.data as Float32Array;
+  };
+  for (let l = 0; l < L; l++) {
+    take(`rnn.weight_ih_l${l}`, [H, inputSize(config, l)], model.w.Wxh[l]);
+    take(`rnn.weight_hh_l${l}`, [H, H], model.w.Whh[l]);
+    take(`rnn.bias_ih_l${l}`, [H], model.w.bh[l]);
+    if (tensors[`rnn.bias_hh_l${l}`]) {
+      const extra = take(`rnn.bias_hh_l${l}`, [H], new Float32Array(H));
+      const bh = model.w.bh[l];
+      for (let i = 0; i < H; i++) bh[i] += extra[i]; // PyTorch adds its two biases
+    }
+  }
+  take('out.weight', [config.vocabSize, H], model.w.Why);
+  take('out.bias', [config.vocabSize], model.w.by);
+  const training = metadata.settings !== undefined ? readTraining(tensors, metadata, config, fail) : undefined;
+  return { model, training, metadata };
+}
+
+function readTraining(tensors: Record<string, TensorOut>, metadata: Record<string, string>, config: ModelConfig, fail: (p: string) => never): TrainingState {
+  const settings = parseJson<TrainSettings>(metadata.settings, 'settings', fail);
+  const step = Number(metadata.step ?? 0);
+  const charsSeen = Number(metadata.chars_seen ?? 0);
+  if (!Number.isInteger(step) || step < 0) fail(`'step' must be a whole number, got '${metadata.step}'`);
+  if (!Number.isFinite(charsSeen) || charsSeen < 0) fail(`'chars_seen' must be a number, got '${metadata.chars_seen}'`);
+  const optimizerMeta = parseJson<{ name: OptimizerName; step: number }>(metadata.optimizer ?? '{"name":"adam","step":0}', 'optimizer', fail);
+  const names = OPTIMIZER_STATE_NAMES[optimizerMeta.name] ?? fail(`unknown optimizer '${optimizerMeta.name}'`);
+  const P = paramLayout(config).size;
+  const state: Record<string, Float32Array> = {};
+  for (const name of names) {
+    const t = tensors[`optim.${name}`];
+    if (!t) continue;
+    if (!(t.data instanceof Float32Array) || t.data.length !== P) fail(`tensor 'optim.${name}' must hold ${P} floats`);
+    state[name] = t.data as Float32Array;
+  }
+  const complete = names.every((n) => state[n]);
+  const history = parseJson<MetricPoint[]>(metadata.history ?? '[]', 'history', fail);
+  if (!Array.isArray(history)) fail(`'history' must be a JSON array`);
+  const training: TrainingState = {
+    settings,
+    step,
+    charsSeen,
+    optimizer: complete ? { name: optimizerMeta.name, step: optimizerMeta.step, state } : { name: optimizerMeta.name, step: 0, state: {} },
+    history,
+  };
+  const carry = tensors['train.carry'];
+  const streams = tensors['train.streams'];
+  if (metadata.resume !== undefined && carry && streams) {
+    const r = parseJson<{ rng: number[]; smoothLoss: number; dataFingerprint: string }>(metadata.resume, 'resume', fail);
+    const B = streams.shape[1];
+    if (!(streams.data instanceof Int32Array) || streams.shape.length !== 2 || streams.shape[0] !== 2) fail(`tensor 'train.streams' must be I32 of shape [2, B]`);
+    if (!(carry.data instanceof Float32Array) || carry.data.length !== config.layers * B * config.hiddenSize) fail(`tensor 'train.carry' must be (L, B, H) = (${config.layers}, ${B}, ${config.hiddenSize})`);
+    const s = streams.data as Int32Array;
+    training.resume = {
+      rng: r.rng,
+      smoothLoss: r.smoothLoss,
+      dataFingerprint: r.dataFingerprint,
+      carry: carry.data as Float32Array,
+      streams: { pos: Array.from(s.subarray(0, B)), end: Array.from(s.subarray(B, 2 * B)) },
+    };
+  }
+  return training;
+}
+
+function parseJson<T>(text: string, key: string, fail: (p: string) => never): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    return fail(`metadata '${key}' is not valid JSON (${(err as Error).message})`);
+  }
+}

@@ -1,0 +1,787 @@
+/**
+ * The corpus reader: walks the user's folders (or single files) and returns the text files to learn from,
+ * with every skipped path and the reason it was skipped.
+ *
+ * Order of the checks for a file found in a folder (the first one that applies wins):
+ *   1. ignore rules: `extraIgnore`, then the `.gitignore` files (nested, deepest wins) and `.git/info/exclude`
+ *   2. names (with `useDefaultExcludes`): lock files, minified names and source maps, binary-ish extensions
+ *   3. size from `stat`, before any read: the per-file cap, then what is left of the corpus cap
+ *   4. content: binary sniffing, decoding (UTF-8, UTF-16 with a BOM), empty, minified
+ * Folders are checked against the ignore rules, then the default excluded folder names; a skipped folder is
+ * reported once and never listed. Folder symlinks are never followed; file symlinks are read.
+ *
+ * Memory stays bounded by the caps: a file is read with a limit of min(per-file cap, corpus budget left),
+ * so at most `maxCorpusBytes` of accepted text plus one file are ever held.
+ */
+import { promises as fsp, type Dirent, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import ignore from 'ignore';
+
+/** Why a path was left out of the corpus. */
+export type SkipReason =
+  | 'ignored'
+  | 'default-exclude'
+  | 'lock-file'
+  | 'binary'
+  | 'minified'
+  | 'too-large'
+  | 'corpus-cap'
+  | 'unreadable'
+  | 'empty'
+  | 'not-text-extension';
+
+/** Options of {@link readCorpus}; every field is optional. */
+export interface CorpusOptions {
+  /** Files larger than this (from `stat`, before reading) are skipped as 'too-large'. Default 1 MiB. */
+  maxFileBytes?: number;
+  /** Total bytes of accepted files; a file that does not fit what is left is skipped as 'corpus-cap'. Default 50 MiB. */
+  maxCorpusBytes?: number;
+  /** Fraction of files (by path hash) held out for validation, in [0, 0.5]. Default 0.05. */
+  valFraction?: number;
+  /** Extra gitignore-syntax patterns, relative to each root folder. A `.gitignore` cannot re-include what they exclude. */
+  extraIgnore?: string[];
+  /** Skip dependency/build folders, lock files, minified files and binary-ish extensions. Default true. */
+  useDefaultExcludes?: boolean;
+  /** Cancels the walk: {@link readCorpus} rejects with an Error named 'AbortError'. */
+  signal?: AbortSignal;
+  /** Called every 100 files seen, and once at the end of the walk. */
+  onProgress?: (progress: { filesSeen: number; bytesAccepted: number }) => void;
+}
+
+/** One accepted file. */
+export interface CorpusFile {
+  /** Absolute path. */
+  path: string;
+  /**
+   * Posix path relative to its root, prefixed by the root's basename + '/' when several roots are given.
+   * A file given directly as a root is named by its basename.
+   */
+  relPath: string;
+  /** Decoded content, line endings normalised to '\n'. */
+  text: string;
+  /** Size of the file on disk. */
+  bytes: number;
+  split: 'train' | 'val';
+}
+
+/** One path left out of the corpus. */
+export interface SkippedEntry {
+  path: string;
+  relPath: string;
+  reason: SkipReason;
+  /** A human sentence, e.g. 'NUL byte at offset 12' or '3.2 MB > 1 MB per-file cap'. */
+  detail: string;
+  isDirectory: boolean;
+}
+
+/** The result of {@link readCorpus}. */
+export interface Corpus {
+  /** The absolute paths walked, in the order given (duplicates removed). */
+  roots: string[];
+  /** Accepted files in walk order. */
+  files: CorpusFile[];
+  skipped: SkippedEntry[];
+  /** Sum of the accepted files' bytes. */
+  totalBytes: number;
+  /** Sum of the accepted texts' lengths in Unicode code points. */
+  totalChars: number;
+  warnings: string[];
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_CORPUS_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_VAL_FRACTION = 0.05;
+export const MAX_VAL_FRACTION = 0.5;
+
+/** Bytes (or UTF-16 code units) looked at by the binary sniffer. */
+const SNIFF_LENGTH = 8000;
+/** More than this fraction of control characters in the sniffed prefix makes a file binary. */
+const MAX_CONTROL_FRACTION = 0.1;
+/** Minified detection only applies to files of at least this many bytes. */
+const MINIFIED_MIN_BYTES = 4096;
+const MINIFIED_MAX_AVERAGE_LINE = 250;
+const MINIFIED_MAX_LINE = 5000;
+const PROGRESS_EVERY_FILES = 100;
+
+const DEFAULT_EXCLUDED_DIRS: ReadonlySet<string> = new Set([
+  'node_modules', '.git', '.hg', '.svn', 'dist', 'build', 'out', 'target', 'coverage', '.next', '.nuxt', '.cache',
+  '__pycache__', '.venv', 'venv', '.tox', '.idea', '.vs', 'vendor', '.gradle', 'bower_components',
+]);
+
+const LOCK_FILE_NAMES: ReadonlySet<string> = new Set([
+  'package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'Cargo.lock', 'poetry.lock', 'Gemfile.lock', 'composer.lock',
+  'go.sum', 'Pipfile.lock',
+]);
+
+const MINIFIED_SUFFIXES: readonly string[] = ['.min.js', '.min.css', '.min.mjs'];
+
+/** Lower-case extensions (without the dot) of files that are not text. */
+const NON_TEXT_EXTENSIONS: ReadonlySet<string> = new Set([
+  // images
+  'png', 'jpg', 'jpeg', 'gif', 'bmp', 'ico', 'webp', 'tiff', 'psd', 'svg',
+  // archives
+  'zip', 'gz', 'tgz', 'bz2', 'xz', '7z', 'rar', 'zst', 'jar', 'war',
+  // binaries
+  'exe', 'dll', 'so', 'dylib', 'o', 'a', 'obj', 'class', 'wasm', 'pyc', 'node', 'bin', 'dat',
+  // fonts
+  'woff', 'woff2', 'ttf', 'otf', 'eot',
+  // media
+  'mp3', 'mp4', 'wav', 'ogg', 'flac', 'mov', 'avi', 'mkv', 'webm',
+  // documents
+  'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx',
+  // data and models
+  'db', 'sqlite', 'safetensors', 'pt', 'pth', 'onnx', 'npy', 'npz', 'pkl', 'h5', 'vsix',
+]);
+
+/** Git matches case-insensitively where the file system usually is case-insensitive. */
+const IGNORE_CASE = process.platform === 'win32' || process.platform === 'darwin';
+
+type Matcher = ReturnType<typeof ignore>;
+
+/** A root as walked: a folder, or a file given directly. */
+interface Root {
+  absPath: string;
+  /** '' with a single root, else the root's basename. */
+  label: string;
+  /** Patterns of `extraIgnore`, relative to this root (undefined when there are none). */
+  extraMatcher: Matcher | undefined;
+}
+
+interface ValidatedOptions {
+  maxFileBytes: number;
+  maxCorpusBytes: number;
+  valFraction: number;
+  extraIgnore: readonly string[];
+  useDefaultExcludes: boolean;
+  signal: AbortSignal | undefined;
+  onProgress: CorpusOptions['onProgress'];
+}
+
+/**
+ * Reads the text files under `paths` (folders or single files) into a corpus split into train and val files.
+ * Throws `Error('path not found: <p>')` for a missing path, an Error for invalid options, and an Error named
+ * 'AbortError' when `options.signal` aborts. Unreadable files and folders are reported, never thrown.
+ */
+export async function readCorpus(paths: string[], options: CorpusOptions = {}): Promise<Corpus> {
+  const validated = validateOptions(options);
+  throwIfAborted(validated.signal);
+
+  const rootPaths: string[] = [];
+  const rootStats: Stats[] = [];
+  for (const given of paths) {
+    const absPath = path.resolve(given);
+    let stats: Stats;
+    try {
+      stats = await fsp.stat(absPath);
+    } catch (error) {
+      if (isMissing(error)) throw new Error(`path not found: ${given}`);
+      throw new Error(`cannot access ${given}: ${errorCode(error)}`);
+    }
+    if (rootPaths.includes(absPath)) continue;
+    rootPaths.push(absPath);
+    rootStats.push(stats);
+  }
+
+  const walker = new CorpusWalker(validated);
+  const severalRoots = rootPaths.length > 1;
+  const labels = new Set<string>();
+  for (let i = 0; i < rootPaths.length; i++) {
+    const absPath = rootPaths[i];
+    const label = severalRoots ? path.basename(absPath) || 'root' : '';
+    if (labels.has(label)) walker.warnings.push(`two roots are both named "${label}": their relative paths may collide`);
+    labels.add(label);
+    const root: Root = { absPath, label, extraMatcher: undefined };
+    const stats = rootStats[i];
+    if (stats.isDirectory()) {
+      if (validated.extraIgnore.length > 0) {
+        root.extraMatcher = newMatcher().add(validated.extraIgnore.map((pattern) => ({ pattern, mark: `"${pattern}" in the extra exclude patterns` })));
+      }
+      await walker.walkRoot(root);
+    } else {
+      await walker.walkRootFile(root, stats);
+    }
+  }
+  walker.finishProgress();
+
+  assignSplits(walker.files, validated.valFraction);
+  let totalBytes = 0;
+  let totalChars = 0;
+  for (const file of walker.files) {
+    totalBytes += file.bytes;
+    totalChars += countCodePoints(file.text);
+  }
+  return { roots: rootPaths, files: walker.files, skipped: walker.skipped, totalBytes, totalChars, warnings: walker.warnings };
+}
+
+/**
+ * The deterministic split fraction of a file in [0, 1): FNV-1a 32-bit of the UTF-8 bytes of `relPath`,
+ * divided by 2^32. A file is 'val' when this is below the validation fraction.
+ */
+export function splitOf(relPath: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(relPath, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash / 0x100000000;
+}
+
+/**
+ * A multi-line human report of a corpus: file and byte counts, the train/val split, the skipped paths grouped
+ * by reason with up to `maxListed` examples each, and the warnings (up to `maxListed` as well).
+ */
+export function formatCorpusReport(corpus: Corpus, maxListed = 5): string {
+  const valCount = corpus.files.filter((file) => file.split === 'val').length;
+  const lines: string[] = [
+    `Corpus: ${plural(corpus.files.length, 'file')}, ${formatBytes(corpus.totalBytes)}, ` +
+      `${plural(corpus.totalChars, 'character')} from ${plural(corpus.roots.length, 'root')}`,
+  ];
+  for (const root of corpus.roots) lines.push(`  root: ${root}`);
+  lines.push(`Split: ${corpus.files.length - valCount} train, ${valCount} val`);
+
+  const byReason = new Map<SkipReason, SkippedEntry[]>();
+  for (const entry of corpus.skipped) {
+    const group = byReason.get(entry.reason);
+    if (group) group.push(entry);
+    else byReason.set(entry.reason, [entry]);
+  }
+  lines.push(`Skipped: ${corpus.skipped.length}`);
+  const reasons = [...byReason.keys()].sort((a, b) => byReason.get(b)!.length - byReason.get(a)!.length || compareStrings(a, b));
+  for (const reason of reasons) {
+    const group = byReason.get(reason)!;
+    lines.push(`  ${reason} (${group.length}):`);
+    for (const entry of group.slice(0, Math.max(0, maxListed))) {
+      lines.push(`    ${entry.relPath}${entry.isDirectory ? '/' : ''}: ${entry.detail}`);
+    }
+    if (group.length > maxListed) lines.push(`    ... and ${group.length - Math.max(0, maxListed)} more`);
+  }
+  if (corpus.warnings.length > 0) {
+    lines.push(`Warnings: ${corpus.warnings.length}`);
+    for (const warning of corpus.warnings.slice(0, Math.max(0, maxListed))) lines.push(`  ${warning}`);
+    if (corpus.warnings.length > maxListed) lines.push(`  ... and ${corpus.warnings.length - Math.max(0, maxListed)} more`);
+  }
+  return lines.join('\n');
+}
+
+/** The walk's state: what was accepted, skipped and warned about, and the corpus budget used. */
+class CorpusWalker {
+  readonly files: CorpusFile[] = [];
+  readonly skipped: SkippedEntry[] = [];
+  readonly warnings: string[] = [];
+  private bytesAccepted = 0;
+  private filesSeen = 0;
+  private lastReportedFilesSeen = -1;
+  private corpusCapHits = 0;
+  /** Absolute paths of files already considered, so that nested or repeated roots do not read a file twice. */
+  private readonly seenFiles = new Set<string>();
+
+  constructor(private readonly options: ValidatedOptions) {}
+
+  /** Walks a root folder, starting with the rules of its `.git/info/exclude`. */
+  async walkRoot(root: Root): Promise<void> {
+    let matcher = newMatcher();
+    const excludePath = path.join(root.absPath, '.git', 'info', 'exclude');
+    const excludeText = await this.readIgnoreFile(excludePath, '.git/info/exclude');
+    if (excludeText !== undefined) matcher = matcher.add(parseIgnoreFile(excludeText, '', '.git/info/exclude'));
+    await this.walkDirectory(root, root.absPath, '', matcher);
+  }
+
+  /** A file given directly: no ignore rules, every other check. */
+  async walkRootFile(root: Root, stats: Stats): Promise<void> {
+    const name = path.basename(root.absPath); // also its relPath, with one root or several
+    this.countFile();
+    if (!stats.isFile()) {
+      this.skip(root.absPath, name, 'unreadable', 'not a regular file or folder', false);
+      return;
+    }
+    if (this.seenFiles.has(root.absPath)) return;
+    this.seenFiles.add(root.absPath);
+    await this.considerFile(root.absPath, name, name, stats);
+  }
+
+  /** Emits the final progress report, unless the last one already had the final count. */
+  finishProgress(): void {
+    if (this.lastReportedFilesSeen !== this.filesSeen) this.reportProgress();
+    if (this.corpusCapHits > 0) {
+      this.warnings.push(
+        `the corpus cap of ${formatBytes(this.options.maxCorpusBytes)} was reached: ${plural(this.corpusCapHits, 'file')} left out`,
+      );
+    }
+  }
+
+  /**
+   * Lists one folder in name order and handles each entry. `relDir` is relative to the root (posix, '' for the
+   * root itself); `matcher` holds the ignore rules of the folders above, relative to the root.
+   */
+  private async walkDirectory(root: Root, absDir: string, relDir: string, inherited: Matcher): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await fsp.readdir(absDir, { withFileTypes: true });
+    } catch (error) {
+      this.skip(absDir, reportPath(root, relDir), 'unreadable', `cannot list folder (${errorCode(error)})`, true);
+      return;
+    }
+    entries.sort((a, b) => compareStrings(a.name, b.name));
+
+    let matcher = inherited;
+    if (entries.some((entry) => entry.name === '.gitignore' && !entry.isDirectory())) {
+      const source = relDir ? `${relDir}/.gitignore` : '.gitignore';
+      const text = await this.readIgnoreFile(path.join(absDir, '.gitignore'), source);
+      if (text !== undefined) matcher = newMatcher().add(inherited).add(parseIgnoreFile(text, relDir, source));
+    }
+
+    for (const entry of entries) {
+      throwIfAborted(this.options.signal);
+      const absPath = path.join(absDir, entry.name);
+      const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
+      const shownPath = reportPath(root, relPath);
+
+      let stats: Stats | undefined;
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        try {
+          stats = await fsp.stat(absPath);
+        } catch (error) {
+          this.countFile();
+          this.skip(absPath, shownPath, 'unreadable', `broken symbolic link (${errorCode(error)})`, false);
+          continue;
+        }
+        if (!stats.isFile()) continue; // folder symlinks are never followed; devices, sockets and FIFOs never read
+        isDirectory = false;
+      } else if (!isDirectory && !entry.isFile()) {
+        continue; // devices, sockets, FIFOs
+      }
+
+      if (isDirectory) {
+        const ignoredBy = matchIgnore(root, matcher, `${relPath}/`);
+        if (ignoredBy !== undefined) {
+          this.skip(absPath, shownPath, 'ignored', ignoredBy, true);
+        } else if (this.options.useDefaultExcludes && DEFAULT_EXCLUDED_DIRS.has(entry.name)) {
+          this.skip(absPath, shownPath, 'default-exclude', `"${entry.name}" folders are excluded by default`, true);
+        } else {
+          await this.walkDirectory(root, absPath, relPath, matcher);
+        }
+        continue;
+      }
+
+      this.countFile();
+      if (this.seenFiles.has(absPath)) continue;
+      this.seenFiles.add(absPath);
+      const ignoredBy = matchIgnore(root, matcher, relPath);
+      if (ignoredBy !== undefined) {
+        this.skip(absPath, shownPath, 'ignored', ignoredBy, false);
+        continue;
+      }
+      await this.considerFile(absPath, shownPath, entry.name, stats);
+    }
+  }
+
+  /** Name, size and content checks of one file, then accepts it. `stats` is fetched when not given. */
+  private async considerFile(absPath: string, relPath: string, name: string, knownStats: Stats | undefined): Promise<void> {
+    if (this.options.useDefaultExcludes) {
+      const byName = classifyName(name);
+      if (byName) {
+        this.skip(absPath, relPath, byName.reason, byName.detail, false);
+        return;
+      }
+    }
+
+    let stats = knownStats;
+    if (!stats) {
+      try {
+        stats = await fsp.stat(absPath);
+      } catch (error) {
+        this.skip(absPath, relPath, 'unreadable', `cannot stat file (${errorCode(error)})`, false);
+        return;
+      }
+    }
+    const { maxFileBytes, maxCorpusBytes } = this.options;
+    if (stats.size > maxFileBytes) {
+      this.skip(absPath, relPath, 'too-large', `${formatBytes(stats.size)} > ${formatBytes(maxFileBytes)} per-file cap`, false);
+      return;
+    }
+    const budget = maxCorpusBytes - this.bytesAccepted;
+    if (stats.size > budget) {
+      this.skipForCorpusCap(absPath, relPath, stats.size, budget);
+      return;
+    }
+    if (stats.size === 0) {
+      this.skip(absPath, relPath, 'empty', 'the file is empty (0 bytes)', false);
+      return;
+    }
+
+    let buffer: Buffer;
+    try {
+      const limit = Math.min(maxFileBytes, budget);
+      const read = await readBounded(absPath, stats.size, limit);
+      if (read.length > limit) {
+        // The file grew between stat and read.
+        if (read.length > maxFileBytes) {
+          this.skip(absPath, relPath, 'too-large', `more than ${formatBytes(maxFileBytes)} per-file cap (it grew while being read)`, false);
+        } else {
+          this.skipForCorpusCap(absPath, relPath, read.length, budget);
+        }
+        return;
+      }
+      buffer = read;
+    } catch (error) {
+      this.skip(absPath, relPath, 'unreadable', `cannot read file (${errorCode(error)})`, false);
+      return;
+    }
+
+    const decoded = decodeContent(buffer);
+    if (decoded.binaryReason !== undefined) {
+      this.skip(absPath, relPath, 'binary', decoded.binaryReason, false);
+      return;
+    }
+    if (decoded.invalidEncoding !== undefined) {
+      this.warnings.push(`${relPath}: not valid ${decoded.invalidEncoding}, decoded with replacement characters`);
+    }
+    const text = normaliseLineEndings(decoded.text);
+    if (text.trim() === '') {
+      this.skip(absPath, relPath, 'empty', 'the file holds only whitespace', false);
+      return;
+    }
+    const minified = detectMinified(text, buffer.length);
+    if (minified !== undefined) {
+      this.skip(absPath, relPath, 'minified', minified, false);
+      return;
+    }
+
+    this.files.push({ path: absPath, relPath, text, bytes: buffer.length, split: 'train' });
+    this.bytesAccepted += buffer.length;
+  }
+
+  /** Reads a `.gitignore`-syntax file; undefined when it does not exist (a warning when it cannot be read). */
+  private async readIgnoreFile(absPath: string, source: string): Promise<string | undefined> {
+    try {
+      return await fsp.readFile(absPath, 'utf8');
+    } catch (error) {
+      if (!isMissing(error) && errorCode(error) !== 'EISDIR') {
+        this.warnings.push(`${source}: cannot read ignore rules (${errorCode(error)}), they are not applied`);
+      }
+      return undefined;
+    }
+  }
+
+  private skipForCorpusCap(absPath: string, relPath: string, size: number, budget: number): void {
+    this.corpusCapHits++;
+    const detail = `${formatBytes(size)} > ${formatBytes(Math.max(0, budget))} left of the ${formatBytes(this.options.maxCorpusBytes)} corpus cap`;
+    this.skip(absPath, relPath, 'corpus-cap', detail, false);
+  }
+
+  private skip(absPath: string, relPath: string, reason: SkipReason, detail: string, isDirectory: boolean): void {
+    this.skipped.push({ path: absPath, relPath, reason, detail, isDirectory });
+  }
+
+  private countFile(): void {
+    this.filesSeen++;
+    if (this.filesSeen % PROGRESS_EVERY_FILES === 0) this.reportProgress();
+  }
+
+  private reportProgress(): void {
+    this.lastReportedFilesSeen = this.filesSeen;
+    this.options.onProgress?.({ filesSeen: this.filesSeen, bytesAccepted: this.bytesAccepted });
+  }
+}
+
+function validateOptions(options: CorpusOptions): ValidatedOptions {
+  const valFraction = options.valFraction ?? DEFAULT_VAL_FRACTION;
+  if (typeof valFraction !== 'number' || !(valFraction >= 0 && valFraction <= MAX_VAL_FRACTION)) {
+    throw new Error(`valFraction must be a number in [0, ${MAX_VAL_FRACTION}], got ${String(valFraction)}`);
+  }
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxCorpusBytes = options.maxCorpusBytes ?? DEFAULT_MAX_CORPUS_BYTES;
+  for (const [name, value] of [['maxFileBytes', maxFileBytes], ['maxCorpusBytes', maxCorpusBytes]] as const) {
+    if (typeof value !== 'number' || !(value >= 0)) throw new Error(`${name} must be a number >= 0, got ${String(value)}`);
+  }
+  return {
+    maxFileBytes,
+    maxCorpusBytes,
+    valFraction,
+    extraIgnore: options.extraIgnore ?? [],
+    useDefaultExcludes: options.useDefaultExcludes ?? true,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    const error = new Error('corpus walk cancelled');
+    error.name = 'AbortError';
+    throw error;
+  }
+}
+
+function newMatcher(): Matcher {
+  return ignore({ ignorecase: IGNORE_CASE });
+}
+
+/**
+ * Why `relPath` (relative to the root, '/'-terminated for a folder) is ignored, or undefined. The extra patterns
+ * come first: a `.gitignore` negation cannot re-include what they exclude.
+ */
+function matchIgnore(root: Root, matcher: Matcher, relPath: string): string | undefined {
+  const extra = root.extraMatcher?.test(relPath);
+  if (extra?.ignored) return `matched ${extra.rule?.mark ?? 'an extra exclude pattern'}`;
+  const result = matcher.test(relPath);
+  if (result.ignored) return `matched ${result.rule?.mark ?? 'an ignore rule'}`;
+  return undefined;
+}
+
+/**
+ * The rules of one gitignore-syntax file in `relDir` (posix, relative to the root; '' for the root), rewritten
+ * relative to the root so that one matcher holds the rules of every level. Later rules win, so a nested
+ * `.gitignore` (added after its parents) overrides them, as in git.
+ */
+function parseIgnoreFile(text: string, relDir: string, source: string): { pattern: string; mark: string }[] {
+  const rules: { pattern: string; mark: string }[] = [];
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.replace(/\r$/, '').replace(/(?<!\\) +$/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const pattern = scopePattern(line, relDir);
+    if (pattern !== undefined) rules.push({ pattern, mark: `"${line}" in ${source}` });
+  }
+  return rules;
+}
+
+/**
+ * A gitignore pattern of the folder `relDir`, rewritten relative to the root. A pattern with a slash before its
+ * end is anchored to its folder (`dir/pattern`); one without matches at any depth below it (`dir/**\/pattern`).
+ */
+function scopePattern(line: string, relDir: string): string | undefined {
+  if (relDir === '') return line;
+  const negative = line.startsWith('!');
+  let body = negative ? line.slice(1) : line;
+  const directoryOnly = body.endsWith('/');
+  if (directoryOnly) body = body.slice(0, -1);
+  const anchored = body.includes('/');
+  if (body.startsWith('/')) body = body.slice(1);
+  if (body === '') return undefined;
+  const prefix = relDir.replace(/[\\*?[\]!#]/g, '\\$&') + (anchored ? '/' : '/**/');
+  return `${negative ? '!' : ''}${prefix}${body}${directoryOnly ? '/' : ''}`;
+}
+
+/** The name-based default excludes of a file, or undefined. */
+function classifyName(name: string): { reason: SkipReason; detail: string } | undefined {
+  const lower = name.toLowerCase();
+  if (LOCK_FILE_NAMES.has(name) || lower.endsWith('.lock')) {
+    return { reason: 'lock-file', detail: `"${name}" is a lock file` };
+  }
+  const minifiedSuffix = MINIFIED_SUFFIXES.find((suffix) => lower.endsWith(suffix));
+  if (minifiedSuffix !== undefined) return { reason: 'minified', detail: `"*${minifiedSuffix}" files are minified` };
+  if (lower.endsWith('.map')) return { reason: 'minified', detail: '"*.map" files are source maps' };
+  const dot = lower.lastIndexOf('.');
+  if (dot > 0) {
+    const extension = lower.slice(dot + 1);
+    if (NON_TEXT_EXTENSIONS.has(extension)) {
+      return { reason: 'not-text-extension', detail: `".${extension}" files are not text` };
+    }
+  }
+  return undefined;
+}
+
+/** Reads at most `limit + 1` bytes, so that a file which grew past `limit` since its stat is detected, not loaded. */
+async function readBounded(absPath: string, expectedSize: number, limit: number): Promise<Buffer> {
+  const handle = await fsp.open(absPath, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let chunkSize = expectedSize + 1;
+    while (total <= limit) {
+      const want = Math.min(chunkSize, limit + 1 - total);
+      const chunk = Buffer.allocUnsafe(want);
+      const { bytesRead } = await handle.read(chunk, 0, want, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === want ? chunk : chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      chunkSize = 64 * 1024;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+interface DecodedContent {
+  text: string;
+  /** Set when the content looks binary; `text` is then ''. */
+  binaryReason?: string;
+  /** 'UTF-8' or 'UTF-16' when the bytes were not valid in that encoding. */
+  invalidEncoding?: string;
+}
+
+/** Sniffs for binary content, then decodes: UTF-16 when a UTF-16 BOM is present, else UTF-8 (BOM stripped). */
+function decodeContent(buffer: Buffer): DecodedContent {
+  if (buffer.length >= 2 && ((buffer[0] === 0xff && buffer[1] === 0xfe) || (buffer[0] === 0xfe && buffer[1] === 0xff))) {
+    const littleEndian = buffer[0] === 0xff;
+    let body = buffer.subarray(2);
+    const oddByte = body.length % 2 === 1;
+    if (oddByte) body = body.subarray(0, body.length - 1);
+    if (!littleEndian) body = Buffer.from(body).swap16();
+    const { text, valid } = decode(body, 'utf-16le');
+    const binaryReason = sniffControlCharacters(text);
+    if (binaryReason !== undefined) return { text: '', binaryReason: `${binaryReason} (after UTF-16 decoding)` };
+    return valid && !oddByte ? { text } : { text: oddByte ? `${text}\ufffd` : text, invalidEncoding: 'UTF-16' };
+  }
+  const binaryReason = sniffBytes(buffer);
+  if (binaryReason !== undefined) return { text: '', binaryReason };
+  const hasBom = buffer.length >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
+  const { text, valid } = decode(hasBom ? buffer.subarray(3) : buffer, 'utf-8');
+  return valid ? { text } : { text, invalidEncoding: 'UTF-8' };
+}
+
+/** Decodes with replacement characters; `valid` is false when some bytes were replaced. */
+function decode(bytes: Uint8Array, encoding: 'utf-8' | 'utf-16le'): { text: string; valid: boolean } {
+  const text = new TextDecoder(encoding, { fatal: false, ignoreBOM: true }).decode(bytes);
+  if (!text.includes('\ufffd')) return { text, valid: true };
+  // U+FFFD may also be in the file itself: only a strict decode tells.
+  try {
+    new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(bytes);
+    return { text, valid: true };
+  } catch {
+    return { text, valid: false };
+  }
+}
+
+/** A control character that text files do not hold: C0 controls other than \t \n \v \f \r and ESC, and DEL. */
+function isSuspiciousControl(code: number): boolean {
+  return (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0b && code !== 0x0c && code !== 0x0d && code !== 0x1b) || code === 0x7f;
+}
+
+/** Why the first bytes look binary (a NUL byte, or too many control characters), or undefined. */
+function sniffBytes(buffer: Uint8Array): string | undefined {
+  const length = Math.min(buffer.length, SNIFF_LENGTH);
+  let controls = 0;
+  for (let i = 0; i < length; i++) {
+    const byte = buffer[i];
+    if (byte === 0) return `NUL byte at offset ${i}`;
+    if (isSuspiciousControl(byte)) controls++;
+  }
+  return controlVerdict(controls, length, 'bytes');
+}
+
+/** The same sniffing on decoded UTF-16 text, by code unit. */
+function sniffControlCharacters(text: string): string | undefined {
+  const length = Math.min(text.length, SNIFF_LENGTH);
+  let controls = 0;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0) return `NUL character at index ${i}`;
+    if (isSuspiciousControl(code)) controls++;
+  }
+  return controlVerdict(controls, length, 'characters');
+}
+
+function controlVerdict(controls: number, length: number, unit: string): string | undefined {
+  if (length === 0 || controls / length <= MAX_CONTROL_FRACTION) return undefined;
+  const percent = ((100 * controls) / length).toFixed(1);
+  return `${percent}% of the first ${length} ${unit} are control characters (more than ${100 * MAX_CONTROL_FRACTION}%)`;
+}
+
+/** Why a text looks minified (very long lines in a file of at least 4 KiB), or undefined. */
+function detectMinified(text: string, bytes: number): string | undefined {
+  if (bytes < MINIFIED_MIN_BYTES) return undefined;
+  let lineCount = 0;
+  let longest = 0;
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    lineCount++;
+    longest = Math.max(longest, end - start);
+    start = end + 1;
+  }
+  if (longest > MINIFIED_MAX_LINE) return `a line of ${longest} characters (more than ${MINIFIED_MAX_LINE})`;
+  const average = text.length / Math.max(1, lineCount);
+  if (average > MINIFIED_MAX_AVERAGE_LINE) {
+    return `average line length ${Math.round(average)} characters (more than ${MINIFIED_MAX_AVERAGE_LINE})`;
+  }
+  return undefined;
+}
+
+/** CRLF and lone CR become LF. */
+function normaliseLineEndings(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+/** Length in Unicode code points (a surrogate pair counts once). */
+function countCodePoints(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
+/**
+ * Marks files 'val' by path hash, then repairs the edge cases: a lone file is 'train'; with two or more files
+ * and a positive fraction at least one is 'val' (the smallest hash) and at least one is 'train' (the largest).
+ */
+function assignSplits(files: CorpusFile[], valFraction: number): void {
+  const fractions = files.map((file) => splitOf(file.relPath));
+  let valCount = 0;
+  for (let i = 0; i < files.length; i++) {
+    files[i].split = fractions[i] < valFraction ? 'val' : 'train';
+    if (files[i].split === 'val') valCount++;
+  }
+  if (files.length === 1) {
+    files[0].split = 'train';
+    return;
+  }
+  if (files.length < 2) return;
+  if (valCount === 0 && valFraction > 0) files[indexOfExtreme(fractions, (a, b) => a < b)].split = 'val';
+  if (valCount === files.length) files[indexOfExtreme(fractions, (a, b) => a > b)].split = 'train';
+}
+
+/** Index of the value that beats every other one under `better` (the first one on ties). */
+function indexOfExtreme(values: readonly number[], better: (a: number, b: number) => boolean): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (better(values[i], values[best])) best = i;
+  return best;
+}
+
+/** The relPath shown for a path relative to its root: prefixed by the root's label with several roots. */
+function reportPath(root: Root, relPath: string): string {
+  if (root.label === '') return relPath === '' ? '.' : relPath;
+  return relPath === '' ? root.label : `${root.label}/${relPath}`;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** '512 B', '3.2 KB', '1 MB' (binary multiples). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1).replace(/\.0$/, '')} ${units[unit]}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function isMissing(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** The errno code of a Node file system error (e.g. 'EACCES'), else the message. */
+function errorCode(error: unknown): string {
+  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
+  return String(error);
+}

@@ -1,0 +1,141 @@
+/**
+ * Training data: the corpus's files encoded into one array of token ids, and the B streams that read
+ * chunks of it for truncated BPTT.
+ *
+ * A stream reads one segment at a time, from its starting point to the end of its file, and starts each
+ * segment from the zero state. A segment starts at the start of a file or, with probability
+ * `lineStartProb`, at a random line start inside it: inference starts from zero a bounded window before
+ * the cursor, at a line start, so both kinds of start must be in the training distribution. Files are
+ * picked with probability proportional to their length, from a seeded generator, so the data order is
+ * reproducible and resumable.
+ */
+import { Chunk } from './bptt';
+import { crc32 } from './crc32';
+import { Rng } from './rng';
+import { TokenArray, Vocab } from './vocab';
+
+/** Encoded files: tokens (total) and the start of each file, with the total length as a last entry. */
+export interface EncodedFiles {
+  tokens: TokenArray;
+  /** (files + 1): file i spans tokens[starts[i] .. starts[i+1]) */
+  starts: Int32Array;
+  names: string[];
+}
+
+export function encodeFiles(vocab: Vocab, files: readonly { relPath: string; text: string }[]): EncodedFiles {
+  const parts = files.map((f) => vocab.encode(f.text));
+  const total = parts.reduce((s, p) => s + p.length, 0);
+  const tokens = vocab.size <= 256 ? new Uint8Array(total) : new Uint16Array(total);
+  const starts = new Int32Array(parts.length + 1);
+  let offset = 0;
+  parts.forEach((p, i) => {
+    starts[i] = offset;
+    tokens.set(p, offset);
+    offset += p.length;
+  });
+  starts[parts.length] = offset;
+  return { tokens, starts, names: files.map((f) => f.relPath) };
+}
+
+/** A fingerprint of encoded data, so that a resumed run knows whether its stream positions still apply. */
+export function fingerprint(data: EncodedFiles): string {
+  const bytes = new Uint8Array(data.tokens.buffer, data.tokens.byteOffset, data.tokens.byteLength);
+  const starts = new Uint8Array(data.starts.buffer, data.starts.byteOffset, data.starts.byteLength);
+  return `${data.tokens.length}-${crc32(starts, crc32(bytes)).toString(16).padStart(8, '0')}`;
+}
+
+/** The saved state of the streams: per stream, the current position and the end of its segment. */
+export interface StreamState {
+  pos: number[];
+  end: number[];
+}
+
+export class StreamSampler {
+  readonly data: EncodedFiles;
+  readonly B: number;
+  readonly lineStartProb: number;
+  private readonly newlineId: number;
+  /** (B) the next input position of each stream */
+  readonly pos: Int32Array;
+  /** (B) the end of each stream's segment (exclusive) */
+  readonly end: Int32Array;
+
+  constructor(data: EncodedFiles, vocab: Vocab, B: number, lineStartProb: number) {
+    this.data = data;
+    this.B = B;
+    this.lineStartProb = lineStartProb;
+    this.newlineId = vocab.idOfCodePoint(10);
+    this.pos = new Int32Array(B);
+    this.end = new Int32Array(B); // pos >= end - 1: no target left, a new segment is needed
+    let usable = 0;
+    for (let f = 0; f + 1 < data.starts.length; f++) if (data.starts[f + 1] - data.starts[f] >= 2) usable++;
+    if (usable === 0) throw new Error('the training files hold no file of at least 2 characters: nothing to learn from');
+  }
+
+  getState(): StreamState {
+    return { pos: Array.from(this.pos), end: Array.from(this.end) };
+  }
+
+  setState(state: StreamState): void {
+    const total = this.data.tokens.length;
+    if (state.pos.length !== this.B || state.end.length !== this.B) throw new Error('stream state does not match the batch size');
+    for (let b = 0; b < this.B; b++) {
+      const p = state.pos[b], e = state.end[b];
+      if (!Number.isInteger(p) || !Number.isInteger(e) || p < 0 || e < 0 || p > total || e > total) throw new Error('stream state is outside the data');
+      this.pos[b] = p;
+      this.end[b] = e;
+    }
+  }
+
+  /** Fills a chunk of T steps for the B streams, starting new segments where streams run out. */
+  fill(chunk: Chunk, T: number, rng: Rng): void {
+    const { B, pos, end } = this;
+    const tokens = this.data.tokens;
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const n = t * B + b;
+        let reset = 0;
+        if (pos[b] >= end[b] - 1) {
+          this.newSegment(b, rng);
+          reset = 1;
+        }
+        const p = pos[b];
+        chunk.inputs[n] = tokens[p];
+        chunk.targets[n] = tokens[p + 1];
+        chunk.reset[n] = reset;
+        chunk.weight[n] = 1;
+        pos[b] = p + 1;
+      }
+    }
+  }
+
+  private newSegment(b: number, rng: Rng): void {
+    const { tokens, starts } = this.data;
+    const total = tokens.length;
+    for (;;) {
+      const r = rng.nextInt(total);
+      const f = fileOf(starts, r);
+      const fileStart = starts[f], fileEnd = starts[f + 1];
+      if (fileEnd - fileStart < 2) continue;
+      let start = fileStart;
+      if (rng.next() < this.lineStartProb) {
+        start = r;
+        while (start > fileStart && tokens[start - 1] !== this.newlineId) start--;
+        if (fileEnd - start < 2) start = fileStart;
+      }
+      this.pos[b] = start;
+      this.end[b] = fileEnd;
+      return;
+    }
+  }
+}
+
+/** The index of the file holding token r (binary search over the starts). */
+export function fileOf(starts: Int32Array, r: number): number {
+  let lo = 0, hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= r) lo = mid; else hi = mid - 1;
+  }
+  return lo;
+}

@@ -1,0 +1,126 @@
+/**
+ * Evaluation on held-out text: bits per character (each file from the zero state) and the keystroke
+ * savings rate of a simulated user who accepts the engine's proposals.
+ */
+import { allocChunk, BpttBuffers, forwardChunk } from './bptt';
+import { EncodedFiles } from './data';
+import { FloatArray } from './kernels';
+import { RnnModel } from './model';
+import { ProposalOptions } from './generate';
+import { CompletionSession, SessionOptions } from './session';
+
+export interface BitsPerCharResult {
+  bitsPerChar: number;
+  /** characters predicted (each file's first character has no context and is not counted) */
+  chars: number;
+}
+
+/**
+ * Bits per character over the files, each read from the zero state, B files at a time in chunks of T
+ * steps, at most `maxChars` predictions (files are taken in order and the last one cut).
+ */
+export function bitsPerChar(model: RnnModel<FloatArray>, files: EncodedFiles, opts: { maxChars?: number; T?: number; B?: number } = {}): BitsPerCharResult {
+  const maxChars = opts.maxChars ?? Infinity;
+  const spans: [number, number][] = [];
+  let budget = maxChars;
+  for (let f = 0; f + 1 < files.starts.length && budget > 0; f++) {
+    const s = files.starts[f], e = files.starts[f + 1];
+    if (e - s < 2) continue;
+    const predictions = Math.min(e - s - 1, budget);
+    spans.push([s, s + predictions + 1]);
+    budget -= predictions;
+  }
+  if (spans.length === 0) return { bitsPerChar: NaN, chars: 0 };
+  const T = opts.T ?? 64;
+  const B = Math.min(opts.B ?? 32, spans.length);
+  const buf = new BpttBuffers(model, T, B);
+  const chunk = allocChunk(T, B);
+  const pos = new Array<number>(B).fill(0);
+  const end = new Array<number>(B).fill(0);
+  let nextSpan = 0;
+  let nats = 0;
+  let chars = 0;
+  for (;;) {
+    let active = false;
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const n = t * B + b;
+        let reset = 0;
+        if (pos[b] >= end[b] - 1 && nextSpan < spans.length) {
+          [pos[b], end[b]] = spans[nextSpan++];
+          reset = 1;
+        }
+        if (pos[b] < end[b] - 1) {
+          chunk.inputs[n] = files.tokens[pos[b]];
+          chunk.targets[n] = files.tokens[pos[b] + 1];
+          chunk.weight[n] = 1;
+          pos[b]++;
+          active = true;
+        } else {
+          chunk.inputs[n] = 0;
+          chunk.targets[n] = 0;
+          chunk.weight[n] = 0;
+        }
+        chunk.reset[n] = reset;
+      }
+    }
+    if (!active) break;
+    const loss = forwardChunk(model, buf, chunk);
+    buf.forwardDone = false;
+    nats += loss * buf.lastWeight;
+    chars += buf.lastWeight;
+  }
+  return { bitsPerChar: nats / chars / Math.LN2, chars };
+}
+
+export interface KsrOptions extends ProposalOptions, SessionOptions {
+  /** simulate at most this many typed characters in all */
+  maxChars?: number;
+}
+
+export interface KsrResult {
+  /** 1 - keystrokes / characters */
+  ksr: number;
+  chars: number;
+  keystrokes: number;
+  /** proposals shown */
+  shown: number;
+  /** proposals accepted */
+  accepted: number;
+  /** accepted / shown */
+  acceptance: number;
+}
+
+/**
+ * The keystroke savings rate of a simulated user typing each text from start to end: before each
+ * character the engine proposes a single-line continuation; when it is a non-empty prefix of the rest
+ * of the current line the user accepts it with one keystroke, otherwise types one character.
+ */
+export function keystrokeSavings(model: RnnModel<FloatArray>, texts: readonly string[], opts: KsrOptions = {}): KsrResult {
+  const maxChars = opts.maxChars ?? Infinity;
+  let chars = 0, keystrokes = 0, shown = 0, accepted = 0;
+  for (const full of texts) {
+    if (chars >= maxChars) break;
+    const text = full.length > maxChars - chars ? full.slice(0, maxChars - chars) : full;
+    const session = new CompletionSession(model, opts);
+    let i = 0;
+    while (i < text.length) {
+      let lineEnd = text.indexOf('\n', i);
+      if (lineEnd < 0) lineEnd = text.length;
+      const proposal = session.propose(text, i, opts);
+      keystrokes++;
+      if (proposal) {
+        shown++;
+        const len = proposal.text.length;
+        if (i + len <= lineEnd && text.startsWith(proposal.text, i)) {
+          accepted++;
+          i += len;
+          continue;
+        }
+      }
+      i++;
+    }
+    chars += text.length;
+  }
+  return { ksr: chars > 0 ? 1 - keystrokes / chars : 0, chars, keystrokes, shown, accepted, acceptance: shown > 0 ? accepted / shown : 0 };
+}

@@ -1,0 +1,268 @@
+/**
+ * Generation from a hidden state: sampling (temperature, top-k, top-p), greedy decoding, beam search
+ * for the most likely continuation, and the completion proposal cut where its expected saving is
+ * largest. The unknown symbol is never generated. Reported probabilities are the model's own (the
+ * softmax at temperature 1), whatever distribution the characters were drawn from.
+ */
+import { FloatArray } from './kernels';
+import { InferenceStepper, RnnModel } from './model';
+import { Rng } from './rng';
+import { UNKNOWN } from './vocab';
+
+export interface SampleOptions {
+  /** > 0; near 0 is greedy. Default 1. */
+  temperature?: number;
+  /** keep only the k most likely characters; 0 or undefined: all */
+  topK?: number;
+  /** keep the smallest set whose probability reaches p; 1 or undefined: all */
+  topP?: number;
+}
+
+export interface Generation {
+  text: string;
+  ids: number[];
+  /** the model's probability of each generated character */
+  probs: number[];
+  /** sum of log probabilities of the generated characters (natural log) */
+  logProb: number;
+  /** why generation stopped */
+  stop: 'newline' | 'length';
+}
+
+export function validateSampleOptions(o: SampleOptions): void {
+  if (o.temperature !== undefined && !(o.temperature > 0 && Number.isFinite(o.temperature))) throw new Error(`temperature must be a positive number, got ${o.temperature}`);
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) throw new Error(`top-k must be a whole number >= 0, got ${o.topK}`);
+  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${o.topP}`);
+}
+
+/** out (V) = softmax(logits / temperature), with the unknown symbol's probability forced to 0. */
+export function softmax(out: Float64Array, logits: FloatArray, offset: number, V: number, temperature = 1): Float64Array {
+  let max = -Infinity;
+  for (let v = 1; v < V; v++) if (logits[offset + v] > max) max = logits[offset + v];
+  let sum = 0;
+  out[UNKNOWN] = 0;
+  for (let v = 1; v < V; v++) {
+    const e = Math.exp((logits[offset + v] - max) / temperature);
+    out[v] = e;
+    sum += e;
+  }
+  for (let v = 1; v < V; v++) out[v] /= sum;
+  return out;
+}
+
+/**
+ * Draws one id from softmax(logits / T) restricted to the top-k and top-p sets. `scratch` (V) and
+ * `order` (V) are work arrays. Near-zero temperatures are greedy.
+ */
+export function sampleId(logits: FloatArray, offset: number, V: number, opts: SampleOptions, rng: Rng, scratch: Float64Array, order: Int32Array): number {
+  const T = opts.temperature ?? 1;
+  if (T < 1e-4) return argmax(logits, offset, V);
+  const p = softmax(scratch, logits, offset, V, T);
+  const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V - 1) : V - 1;
+  const topP = opts.topP ?? 1;
+  let n = 0;
+  for (let v = 1; v < V; v++) order[n++] = v;
+  let keep = n;
+  if (topK < n || topP < 1) {
+    const sorted = Array.from(order.subarray(0, n)).sort((a, b) => p[b] - p[a] || a - b);
+    keep = topK;
+    if (topP < 1) {
+      let cum = 0;
+      for (let i = 0; i < keep; i++) {
+        cum += p[sorted[i]];
+        if (cum >= topP) { keep = i + 1; break; }
+      }
+    }
+    for (let i = 0; i < keep; i++) order[i] = sorted[i];
+  }
+  let total = 0;
+  for (let i = 0; i < keep; i++) total += p[order[i]];
+  let r = rng.next() * total;
+  for (let i = 0; i < keep; i++) {
+    r -= p[order[i]];
+    if (r < 0) return order[i];
+  }
+  return order[keep - 1];
+}
+
+function argmax(logits: FloatArray, offset: number, V: number): number {
+  let best = 1;
+  for (let v = 2; v < V; v++) if (logits[offset + v] > logits[offset + best]) best = v;
+  return best;
+}
+
+export interface GenerateOptions extends SampleOptions {
+  maxLength: number;
+  /** stop before a newline (the newline is not part of the text); default true */
+  stopAtNewline?: boolean;
+  /** 'sample' (default) or 'greedy' */
+  mode?: 'sample' | 'greedy';
+  rng?: Rng;
+}
+
+/**
+ * Generates from `state` (L, 1, H), the state after the text so far; the state is not modified.
+ */
+export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts: GenerateOptions): Generation {
+  validateSampleOptions(opts);
+  const V = model.config.vocabSize;
+  const stepper = new InferenceStepper(model, 1);
+  const s = Float32Array.from(state);
+  const scratch = new Float64Array(V);
+  const order = new Int32Array(V);
+  const probs1 = new Float64Array(V);
+  const rng = opts.rng ?? new Rng(0);
+  const stopAtNewline = opts.stopAtNewline ?? true;
+  const newline = model.vocab.idOfCodePoint(10);
+  const out: Generation = { text: '', ids: [], probs: [], logProb: 0, stop: 'length' };
+  let logits = stepper.outputs(s);
+  for (let i = 0; i < opts.maxLength; i++) {
+    const id = opts.mode === 'greedy' ? argmax(logits, 0, V) : sampleId(logits, 0, V, opts, rng, scratch, order);
+    const p = softmax(probs1, logits, 0, V)[id];
+    if (stopAtNewline && id === newline) { out.stop = 'newline'; break; }
+    out.ids.push(id);
+    out.probs.push(p);
+    out.logProb += Math.log(p);
+    stepper.step(s, [id], true);
+    logits = stepper.logits;
+  }
+  out.text = model.vocab.decode(out.ids);
+  return out;
+}
+
+export interface BeamOptions {
+  maxLength: number;
+  beamWidth?: number;
+  stopAtNewline?: boolean;
+}
+
+/**
+ * Beam search for the most likely continuation: a line ended by a newline scores P(text) x P(newline |
+ * text); a continuation that reaches maxLength scores P(text).
+ */
+export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opts: BeamOptions): Generation {
+  const W = opts.beamWidth ?? 4;
+  if (!(Number.isInteger(W) && W >= 1 && W <= 64)) throw new Error(`beam width must be an integer from 1 to 64, got ${W}`);
+  const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
+  const stopAtNewline = opts.stopAtNewline ?? true;
+  const newline = model.vocab.idOfCodePoint(10);
+  const stepper = new InferenceStepper(model, W);
+  let states = new Float32Array(L * W * H); // (L, W, H)
+  let next = new Float32Array(L * W * H);
+  for (let l = 0; l < L; l++) for (let w = 0; w < W; w++) states.set(state.subarray(l * H, (l + 1) * H), (l * W + w) * H);
+  type Beam = { ids: number[]; probs: number[]; logProb: number };
+  let beams: Beam[] = [{ ids: [], probs: [], logProb: 0 }];
+  let best: (Beam & { stop: 'newline' | 'length' }) | undefined;
+  const p = new Float64Array(V);
+  stepper.outputs(states);
+  for (let step = 0; step <= opts.maxLength && beams.length > 0; step++) {
+    type Cand = { beam: number; id: number; prob: number; logProb: number };
+    const cands: Cand[] = [];
+    for (let b = 0; b < beams.length; b++) {
+      softmax(p, stepper.logits, b * V, V);
+      for (let v = 1; v < V; v++) {
+        if (p[v] <= 0) continue;
+        const lp = beams[b].logProb + Math.log(p[v]);
+        if (best && lp <= best.logProb) continue; // cannot beat a finished beam
+        if (stopAtNewline && v === newline) {
+          if (!best || lp > best.logProb) best = { ...beams[b], logProb: lp, stop: 'newline' };
+          continue;
+        }
+        cands.push({ beam: b, id: v, prob: p[v], logProb: lp });
+      }
+    }
+    if (step === opts.maxLength) {
+      for (const beam of beams) if (!best || beam.logProb > best.logProb) best = { ...beam, stop: 'length' };
+      break;
+    }
+    cands.sort((a, c) => c.logProb - a.logProb || a.beam - c.beam || a.id - c.id);
+    const chosen = cands.slice(0, W);
+    const ids = new Int32Array(W);
+    chosen.forEach((c, w) => {
+      ids[w] = c.id;
+      for (let l = 0; l < L; l++) next.set(states.subarray((l * W + c.beam) * H, (l * W + c.beam + 1) * H), (l * W + w) * H);
+    });
+    beams = chosen.map((c) => ({ ids: [...beams[c.beam].ids, c.id], probs: [...beams[c.beam].probs, c.prob], logProb: c.logProb }));
+    [states, next] = [next, states];
+    if (beams.length > 0) stepper.step(states, ids, true);
+  }
+  const b = best ?? { ids: [], probs: [], logProb: 0, stop: 'length' as const };
+  return { text: model.vocab.decode(b.ids), ids: b.ids, probs: b.probs, logProb: b.logProb, stop: b.stop };
+}
+
+export interface ProposalOptions {
+  /** the longest proposal, in characters; default 40 */
+  maxChars?: number;
+  /** show only when P(proposal) is at least this; default 0 */
+  minConfidence?: number;
+  /** 'greedy' (default, cheapest) or 'beam' */
+  search?: 'greedy' | 'beam';
+  beamWidth?: number;
+}
+
+export interface Proposal {
+  text: string;
+  /** P(the proposal's characters) under the model */
+  prob: number;
+  /** prob x (length - 1): the keystrokes it saves on average */
+  expectedSaving: number;
+  /** the whole continuation the cut was chosen from */
+  full: Generation;
+}
+
+/**
+ * The single-line completion to show after `state`: the most likely continuation, cut at the length k
+ * that maximises P(first k characters) x (k - 1), never a single character; undefined when nothing
+ * reaches `minConfidence`.
+ */
+export function propose(model: RnnModel<FloatArray>, state: Float32Array, opts: ProposalOptions = {}): Proposal | undefined {
+  const maxChars = opts.maxChars ?? 40;
+  const minConfidence = opts.minConfidence ?? 0;
+  if (!(Number.isInteger(maxChars) && maxChars >= 2)) throw new Error(`the longest proposal must be at least 2 characters, got ${maxChars}`);
+  const full = opts.search === 'beam'
+    ? beamSearch(model, state, { maxLength: maxChars, beamWidth: opts.beamWidth })
+    : greedyPruned(model, state, maxChars, minConfidence);
+  let best = 0, bestK = 0, prob = 1, bestProb = 0;
+  for (let k = 1; k <= full.probs.length; k++) {
+    prob *= full.probs[k - 1];
+    if (k >= 2 && prob >= minConfidence && prob * (k - 1) > best) {
+      best = prob * (k - 1);
+      bestK = k;
+      bestProb = prob;
+    }
+  }
+  if (bestK < 2) return undefined;
+  // a proposal ends at a code point boundary: ids are code points, so slice by ids
+  const text = model.vocab.decode(full.ids.slice(0, bestK));
+  if (text.length === 0) return undefined;
+  return { text, prob: bestProb, expectedSaving: best, full };
+}
+
+/** Greedy decoding that stops as soon as no longer continuation can beat the best cut so far. */
+function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars: number, minConfidence: number): Generation {
+  const V = model.config.vocabSize;
+  const stepper = new InferenceStepper(model, 1);
+  const s = Float32Array.from(state);
+  const p = new Float64Array(V);
+  const newline = model.vocab.idOfCodePoint(10);
+  const out: Generation = { text: '', ids: [], probs: [], logProb: 0, stop: 'length' };
+  let logits = stepper.outputs(s);
+  let prob = 1, best = 0;
+  for (let k = 1; k <= maxChars; k++) {
+    const id = argmax(logits, 0, V);
+    if (id === newline) { out.stop = 'newline'; break; }
+    const pk = softmax(p, logits, 0, V)[id];
+    prob *= pk;
+    out.ids.push(id);
+    out.probs.push(pk);
+    out.logProb += Math.log(pk);
+    if (k >= 2 && prob >= minConfidence) best = Math.max(best, prob * (k - 1));
+    if (prob < minConfidence || prob * (maxChars - 1) <= best && k >= 2) break; // no longer cut can do better
+    if (k < maxChars) {
+      stepper.step(s, [id], true);
+      logits = stepper.logits;
+    }
+  }
+  out.text = model.vocab.decode(out.ids);
+  return out;
+}

@@ -1,0 +1,31 @@
+/**
+ * The headless core of Char-RNN Complete: the model, trainer, sampler, evaluation, corpus reader and
+ * checkpoints, with no `vscode` import. `require('char-rnn-complete')` gives this module.
+ */
+export { referenceKernels, fastKernels } from './kernels';
+export type { Kernels, FloatArray } from './kernels';
+export { RnnModel, MODEL_LIMITS, InferenceStepper, paramLayout, zeroState, validateConfig } from './model';
+export type { ModelConfig, ParamLayout } from './model';
+export { Vocab, UNKNOWN, DEFAULT_VOCAB_CAP } from './vocab';
+export type { TokenArray } from './vocab';
+export { Rng } from './rng';
+export { BpttBuffers, allocChunk, forwardChunk, backwardChunk } from './bptt';
+export type { Chunk } from './bptt';
+export { Optimizer, DEFAULT_LEARNING_RATE } from './optimizer';
+export type { OptimizerName, OptimizerSettings, ClipMode } from './optimizer';
+export { encodeFiles, StreamSampler } from './data';
+export type { EncodedFiles } from './data';
+export { Trainer, DEFAULT_TRAIN_SETTINGS, validateTrainSettings } from './trainer';
+export type { TrainSettings, TrainingState, TrainEvent, RunOptions, MetricPoint } from './trainer';
+export { generate, beamSearch, propose, sampleId, softmax } from './generate';
+export type { Generation, GenerateOptions, BeamOptions, SampleOptions, Proposal, ProposalOptions } from './generate';
+export { CompletionSession } from './session';
+export type { SessionOptions } from './session';
+export { bitsPerChar, keystrokeSavings } from './evaluate';
+export type { BitsPerCharResult, KsrOptions, KsrResult } from './evaluate';
+export { readCorpus, formatCorpusReport } from './corpus';
+export type { Corpus, CorpusFile, CorpusOptions, SkippedEntry, SkipReason } from './corpus';
+export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, CheckpointFormatError, FORMAT_VERSION } from './checkpoint';
+export type { LoadedCheckpoint } from './checkpoint';
+export { prepareData } from './prepare';
+export type { PreparedData } from './prepare';

@@ -1,0 +1,162 @@
+/**
+ * A completion session over one document: the hidden state after the text before the cursor, computed
+ * from the zero state over a bounded window and kept up to date incrementally, so that a keystroke
+ * costs one step (plus the proposal).
+ *
+ * The window rule is a pure function of (text, offset), so that a state reached incrementally is
+ * bit-identical to one computed from scratch: with window W and block S = W / 4, the state at `offset`
+ * is computed from zero starting at the anchor: the first line start in [max(0, floor(offset / S) * S - W),
+ * offset] (or that bound itself when the window holds no line start). The window thus spans W to W + S
+ * characters. While the cursor moves through a block, the track of the next block's anchor is advanced
+ * a few steps per call, so that crossing into the next block costs no burst of work.
+ *
+ * Offsets are UTF-16 code unit offsets (as in VS Code); the model reads code points.
+ */
+import { FloatArray } from './kernels';
+import { InferenceStepper, RnnModel, zeroState } from './model';
+import { propose, Proposal, ProposalOptions } from './generate';
+
+export interface SessionOptions {
+  /** W: characters of context before the cursor, at least; default 1000 */
+  window?: number;
+  /** a snapshot of the state every this many characters, to restart from after an edit; default 64 */
+  snapshotEvery?: number;
+  /** steps spent per call on the next block's track; default 8 */
+  lookaheadSteps?: number;
+}
+
+interface Track {
+  anchor: number;
+  /** text[anchor .. anchor + seen.length) as processed */
+  seen: string;
+  /** (L, 1, H) the state after `seen` */
+  state: Float32Array;
+  /** states after seen[0 .. pos), about every snapshotEvery characters, pos increasing */
+  snapshots: { pos: number; state: Float32Array }[];
+  lastUsed: number;
+}
+
+export class CompletionSession {
+  readonly model: RnnModel<FloatArray>;
+  readonly window: number;
+  readonly block: number;
+  readonly snapshotEvery: number;
+  readonly lookaheadSteps: number;
+  private readonly stepper: InferenceStepper;
+  private tracks: Track[] = [];
+  private clock = 0;
+  /** steps computed since creation (for tests and benchmarks) */
+  stepsComputed = 0;
+
+  constructor(model: RnnModel<FloatArray>, opts: SessionOptions = {}) {
+    this.model = model;
+    this.window = opts.window ?? 1000;
+    if (!(Number.isInteger(this.window) && this.window >= 4)) throw new Error(`window must be an integer of at least 4 characters, got ${this.window}`);
+    this.block = Math.max(1, Math.floor(this.window / 4));
+    this.snapshotEvery = opts.snapshotEvery ?? 64;
+    this.lookaheadSteps = opts.lookaheadSteps ?? 8;
+    this.stepper = new InferenceStepper(model, 1);
+  }
+
+  /** Where the state for `offset` starts from zero (see the file comment). */
+  anchorOf(text: string, offset: number): number {
+    return this.anchorForBlock(text, offset, Math.floor(offset / this.block)).anchor;
+  }
+
+  /**
+   * The anchor of a block for a cursor at `offset`; `fixed` when a line start before the cursor decides
+   * it, so that typing further cannot change it.
+   */
+  private anchorForBlock(text: string, offset: number, block: number): { anchor: number; fixed: boolean } {
+    const lower = Math.max(0, block * this.block - this.window);
+    if (lower === 0) return { anchor: 0, fixed: true };
+    const nl = text.indexOf('\n', lower - 1);
+    return nl >= 0 && nl + 1 <= offset ? { anchor: nl + 1, fixed: true } : { anchor: lower, fixed: false };
+  }
+
+  /**
+   * The state (L, 1, H) after text[0 .. offset) under the window rule. The returned array belongs to
+   * the session: copy it before changing it.
+   */
+  stateAt(text: string, offset: number): Float32Array {
+    if (!(Number.isInteger(offset) && offset >= 0 && offset <= text.length)) throw new Error(`offset ${offset} is outside the text (length ${text.length})`);
+    const anchor = this.anchorOf(text, offset);
+    const track = this.advance(this.trackFor(anchor), text, offset, Infinity);
+    // look ahead: the next block's anchor, once it is fixed by a line start before the cursor
+    const nextBlock = Math.floor(offset / this.block) + 1;
+    const next = this.anchorForBlock(text, offset, nextBlock);
+    if (next.fixed && next.anchor !== anchor && this.lookaheadSteps > 0) {
+      const ahead = this.trackFor(next.anchor);
+      this.advance(ahead, text, offset, this.lookaheadSteps);
+    }
+    track.lastUsed = ++this.clock;
+    return track.state;
+  }
+
+  /** The proposal the editor would show at `offset`. */
+  propose(text: string, offset: number, opts: ProposalOptions = {}): Proposal | undefined {
+    return propose(this.model, this.stateAt(text, offset), opts);
+  }
+
+  /** Forgets every cached state (a new model, or the document closed). */
+  clear(): void {
+    this.tracks = [];
+  }
+
+  private trackFor(anchor: number): Track {
+    let track = this.tracks.find((t) => t.anchor === anchor);
+    if (!track) {
+      track = { anchor, seen: '', state: zeroState(this.model.config), snapshots: [], lastUsed: ++this.clock };
+      this.tracks.push(track);
+      if (this.tracks.length > 3) {
+        this.tracks.sort((a, b) => b.lastUsed - a.lastUsed);
+        this.tracks.length = 3;
+      }
+    }
+    return track;
+  }
+
+  /**
+   * Brings the track to text[anchor .. offset), reusing what it had seen up to the first difference,
+   * spending at most `budget` steps.
+   */
+  private advance(track: Track, text: string, offset: number, budget: number): Track {
+    const target = text.slice(track.anchor, offset);
+    const seen = track.seen;
+    let common = 0;
+    const max = Math.min(seen.length, target.length);
+    while (common < max && seen.charCodeAt(common) === target.charCodeAt(common)) common++;
+    // never split a surrogate pair: back up to a code point boundary
+    if (common > 0 && common < target.length && isLowSurrogate(target.charCodeAt(common)) && isHighSurrogate(target.charCodeAt(common - 1))) common--;
+    if (common < seen.length) {
+      // rewind to the last snapshot at or before the first difference
+      while (track.snapshots.length > 0 && track.snapshots[track.snapshots.length - 1].pos > common) track.snapshots.pop();
+      const last = track.snapshots[track.snapshots.length - 1];
+      if (last) track.state.set(last.state);
+      else track.state.fill(0);
+      track.seen = seen.slice(0, last ? last.pos : 0);
+    }
+    let pos = track.seen.length;
+    const ids = [0];
+    let steps = 0;
+    while (pos < target.length && steps < budget) {
+      const cp = target.codePointAt(pos)!;
+      const width = cp > 0xffff ? 2 : 1;
+      ids[0] = this.model.vocab.idOfCodePoint(cp);
+      this.stepper.step(track.state, ids, false);
+      steps++;
+      this.stepsComputed++;
+      pos += width;
+      if (pos >= (track.snapshots.length + 1) * this.snapshotEvery) track.snapshots.push({ pos, state: Float32Array.from(track.state) });
+    }
+    track.seen = target.slice(0, pos);
+    return track;
+  }
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}

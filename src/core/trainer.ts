@@ -1,0 +1,297 @@
+/**
+ * The training loop: B streams of chunks of T steps, truncated BPTT, an optimizer step per chunk,
+ * periodic validation on held-out files, and a state that a checkpoint captures completely, so that a
+ * resumed run continues exactly as an uninterrupted one would.
+ */
+import { allocChunk, backwardChunk, BpttBuffers, Chunk, forwardChunk } from './bptt';
+import { EncodedFiles, fingerprint, StreamSampler, StreamState } from './data';
+import { bitsPerChar } from './evaluate';
+import { Kernels, fastKernels } from './kernels';
+import { ModelConfig, RnnModel, validateConfig } from './model';
+import { ClipMode, DEFAULT_LEARNING_RATE, Optimizer, OptimizerName, validateOptimizerSettings } from './optimizer';
+import { Rng } from './rng';
+import { Vocab } from './vocab';
+
+export interface TrainSettings {
+  hiddenSize: number;
+  layers: number;
+  /** T: time steps per chunk */
+  seqLength: number;
+  /** B: parallel streams */
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  clipMode: ClipMode;
+  clip: number;
+  seed: number;
+  /** probability that a stream's new segment starts at a random line start rather than a file start */
+  lineStartProb: number;
+  /** validation every this many steps (and at the end) */
+  valEverySteps: number;
+  /** at most this many characters per validation */
+  valMaxChars: number;
+  /** a point of loss history every this many steps */
+  historyEverySteps: number;
+}
+
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  hiddenSize: 256,
+  layers: 1,
+  seqLength: 64,
+  batchSize: 32,
+  optimizer: 'adam',
+  learningRate: DEFAULT_LEARNING_RATE.adam,
+  clipMode: 'norm',
+  clip: 5,
+  seed: 1,
+  lineStartProb: 0.3,
+  valEverySteps: 100,
+  valMaxChars: 20000,
+  historyEverySteps: 10,
+};
+
+export function validateTrainSettings(s: TrainSettings): void {
+  validateConfig({ vocabSize: 2, hiddenSize: s.hiddenSize, layers: s.layers });
+  const int = (name: keyof TrainSettings, min: number, max: number) => {
+    const v = s[name] as number;
+    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${v}`);
+  };
+  int('seqLength', 1, 4096);
+  int('batchSize', 1, 1024);
+  int('seed', 0, 0xffffffff);
+  int('valEverySteps', 1, 1e9);
+  int('valMaxChars', 0, 1e9);
+  int('historyEverySteps', 1, 1e9);
+  if (!(s.lineStartProb >= 0 && s.lineStartProb <= 1)) throw new Error(`lineStartProb must be in [0, 1], got ${s.lineStartProb}`);
+  validateOptimizerSettings({ name: s.optimizer, learningRate: s.learningRate, clipMode: s.clipMode, clip: s.clip });
+}
+
+/** One point of the metrics history kept in the checkpoint (no wall-clock figures, so runs are reproducible). */
+export interface MetricPoint {
+  step: number;
+  charsSeen: number;
+  /** smoothed training loss, nats per character */
+  loss: number;
+  /** validation bits per character, where measured */
+  valBitsPerChar?: number;
+}
+
+/** What a resumed run needs to continue exactly where a run stopped. */
+export interface ResumeState {
+  rng: number[];
+  streams: StreamState;
+  /** (L, B, H) the hidden state carried into the next chunk */
+  carry: Float32Array;
+  smoothLoss: number;
+  dataFingerprint: string;
+}
+
+/** The whole saveable state of a training run (checkpoint.ts maps it to a file). */
+export interface TrainingState {
+  settings: TrainSettings;
+  step: number;
+  charsSeen: number;
+  optimizer: { name: OptimizerName; step: number; state: Record<string, Float32Array> };
+  history: MetricPoint[];
+  resume?: ResumeState;
+}
+
+export type TrainEvent =
+  | { event: 'start'; step: number; charsSeen: number; parameters: number; trainChars: number; valChars: number; resumedExactly: boolean }
+  | { event: 'progress'; step: number; charsSeen: number; loss: number; charsPerSec: number; elapsedSec: number; fraction: number; etaSec: number }
+  | { event: 'val'; step: number; charsSeen: number; loss: number; valBitsPerChar: number }
+  | { event: 'done'; step: number; charsSeen: number; loss: number; valBitsPerChar?: number; reason: 'steps' | 'time' | 'stopped'; elapsedSec: number; charsPerSec: number };
+
+export interface RunOptions {
+  /** stop after this many steps in total (counting resumed ones) */
+  steps?: number;
+  /** stop after this many seconds of this run */
+  seconds?: number;
+  signal?: AbortSignal;
+  onEvent?: (e: TrainEvent) => void;
+  /** progress events at most this often (ms); default 500 */
+  progressIntervalMs?: number;
+  /** called every `checkpointEverySec` seconds with the trainer, to save a checkpoint */
+  onCheckpoint?: (trainer: Trainer) => Promise<void> | void;
+  checkpointEverySec?: number;
+}
+
+export class Trainer {
+  readonly model: RnnModel;
+  readonly settings: TrainSettings;
+  readonly optimizer: Optimizer;
+  readonly train: EncodedFiles;
+  readonly val: EncodedFiles | undefined;
+  step = 0;
+  charsSeen = 0;
+  smoothLoss: number;
+  history: MetricPoint[] = [];
+  lastValBitsPerChar: number | undefined;
+  /** true when a resumed run restored its streams and carried state: it continues bit-exactly */
+  readonly resumedExactly: boolean;
+  private readonly rng: Rng;
+  private readonly sampler: StreamSampler;
+  private readonly buf: BpttBuffers<Float32Array>;
+  private readonly chunk: Chunk;
+  private readonly grad: Float32Array;
+
+  private constructor(model: RnnModel, settings: TrainSettings, train: EncodedFiles, val: EncodedFiles | undefined, state?: TrainingState) {
+    validateTrainSettings(settings);
+    this.model = model;
+    this.settings = { ...settings };
+    this.train = train;
+    this.val = val && val.tokens.length > 0 ? val : undefined;
+    const { seqLength: T, batchSize: B } = settings;
+    this.optimizer = new Optimizer({ name: settings.optimizer, learningRate: settings.learningRate, clipMode: settings.clipMode, clip: settings.clip }, model.params.length);
+    this.rng = new Rng(settings.seed ^ 0x5eed1e55);
+    this.sampler = new StreamSampler(train, model.vocab, B, settings.lineStartProb);
+    this.buf = new BpttBuffers(model, T, B);
+    this.chunk = allocChunk(T, B);
+    this.grad = new Float32Array(model.params.length);
+    this.smoothLoss = Math.log(model.config.vocabSize);
+    let exact = false;
+    if (state) {
+      this.step = state.step;
+      this.charsSeen = state.charsSeen;
+      this.history = state.history.slice();
+      if (state.optimizer.name === settings.optimizer) this.optimizer.restore(state.optimizer.step, state.optimizer.state);
+      const r = state.resume;
+      const { layers: L, hiddenSize: H } = model.config;
+      if (r && r.dataFingerprint === fingerprint(train) && r.streams.pos.length === B && r.carry.length === L * B * H
+        && state.settings.seqLength === T && state.settings.seed === settings.seed && state.settings.lineStartProb === settings.lineStartProb) {
+        this.rng.setState(r.rng);
+        this.sampler.setState(r.streams);
+        for (let l = 0; l < L; l++) this.buf.carry[l].set(r.carry.subarray(l * B * H, (l + 1) * B * H));
+        this.smoothLoss = r.smoothLoss;
+        exact = true;
+      } else if (r) {
+        this.smoothLoss = r.smoothLoss;
+      }
+      const lastVal = [...state.history].reverse().find((p) => p.valBitsPerChar !== undefined);
+      this.lastValBitsPerChar = lastVal?.valBitsPerChar;
+    }
+    this.resumedExactly = exact;
+  }
+
+  /** A new model on the given data, its vocabulary built from the training files. */
+  static create(vocab: Vocab, train: EncodedFiles, val: EncodedFiles | undefined, settings: TrainSettings, kernels: Kernels = fastKernels): Trainer {
+    validateTrainSettings(settings);
+    const config: ModelConfig = { vocabSize: vocab.size, hiddenSize: settings.hiddenSize, layers: settings.layers };
+    const model = RnnModel.create(config, vocab, settings.seed, kernels);
+    return new Trainer(model, settings, train, val);
+  }
+
+  /**
+   * Continues a saved run on the given data (encoded with the model's vocabulary). The optimizer state
+   * always carries over; the streams and carried state too when the data and chunking are unchanged.
+   */
+  static resume(model: RnnModel, state: TrainingState, train: EncodedFiles, val: EncodedFiles | undefined, overrides: Partial<TrainSettings> = {}): Trainer {
+    const settings: TrainSettings = { ...state.settings, ...overrides, hiddenSize: model.config.hiddenSize, layers: model.config.layers };
+    return new Trainer(model, settings, train, val, state);
+  }
+
+  /** One optimizer step on one chunk; returns the chunk's mean loss (nats per character). */
+  trainStep(): number {
+    const { seqLength: T } = this.settings;
+    this.sampler.fill(this.chunk, T, this.rng);
+    this.grad.fill(0);
+    const loss = forwardChunk(this.model, this.buf, this.chunk);
+    backwardChunk(this.model, this.buf, this.chunk, this.grad);
+    this.optimizer.update(this.model.params, this.grad);
+    this.step++;
+    this.charsSeen += this.buf.lastWeight;
+    this.smoothLoss = this.step === 1 && this.history.length === 0 ? loss : 0.95 * this.smoothLoss + 0.05 * loss;
+    if (this.step % this.settings.historyEverySteps === 0) this.history.push({ step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss });
+    return loss;
+  }
+
+  /** Bits per character on the held-out files (bounded by valMaxChars), recorded in the history. */
+  validate(): number | undefined {
+    if (!this.val || this.settings.valMaxChars === 0) return undefined;
+    const bpc = bitsPerChar(this.model, this.val, { maxChars: this.settings.valMaxChars }).bitsPerChar;
+    this.lastValBitsPerChar = bpc;
+    const last = this.history[this.history.length - 1];
+    if (last && last.step === this.step) last.valBitsPerChar = bpc;
+    else this.history.push({ step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: bpc });
+    return bpc;
+  }
+
+  /**
+   * Trains until `steps` (in total) or `seconds` (of this run) or the signal, yielding to the event
+   * loop between steps so that signals and messages are handled. Validates every valEverySteps and at
+   * the end.
+   */
+  async run(opts: RunOptions): Promise<TrainEvent & { event: 'done' }> {
+    const emit = opts.onEvent ?? (() => undefined);
+    const t0 = performance.now();
+    const startChars = this.charsSeen;
+    const progressMs = opts.progressIntervalMs ?? 500;
+    let lastProgress = t0;
+    let lastCheckpoint = t0;
+    const elapsed = () => (performance.now() - t0) / 1000;
+    const rate = () => (this.charsSeen - startChars) / Math.max(1e-9, elapsed());
+    const fraction = () => {
+      const f: number[] = [];
+      if (opts.steps !== undefined) f.push(this.step / Math.max(1, opts.steps));
+      if (opts.seconds !== undefined) f.push(elapsed() / opts.seconds);
+      return Math.min(1, Math.max(0, ...f));
+    };
+    emit({ event: 'start', step: this.step, charsSeen: this.charsSeen, parameters: this.model.params.length, trainChars: this.train.tokens.length, valChars: this.val?.tokens.length ?? 0, resumedExactly: this.resumedExactly });
+    let reason: 'steps' | 'time' | 'stopped' = 'steps';
+    let validatedAt = -1;
+    for (;;) {
+      if (opts.signal?.aborted) { reason = 'stopped'; break; }
+      if (opts.steps !== undefined && this.step >= opts.steps) { reason = 'steps'; break; }
+      if (opts.seconds !== undefined && elapsed() >= opts.seconds) { reason = 'time'; break; }
+      if (opts.steps === undefined && opts.seconds === undefined) throw new Error('run needs steps or seconds');
+      this.trainStep();
+      if (this.step % this.settings.valEverySteps === 0) {
+        const bpc = this.validate();
+        validatedAt = this.step;
+        if (bpc !== undefined) emit({ event: 'val', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: bpc });
+      }
+      const now = performance.now();
+      if (now - lastProgress >= progressMs) {
+        lastProgress = now;
+        const fr = fraction();
+        emit({ event: 'progress', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, charsPerSec: rate(), elapsedSec: elapsed(), fraction: fr, etaSec: fr > 0 ? (elapsed() * (1 - fr)) / fr : Infinity });
+      }
+      if (opts.onCheckpoint && opts.checkpointEverySec !== undefined && now - lastCheckpoint >= opts.checkpointEverySec * 1000) {
+        lastCheckpoint = now;
+        await opts.onCheckpoint(this);
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (validatedAt !== this.step) {
+      const bpc = this.validate();
+      if (bpc !== undefined) emit({ event: 'val', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: bpc });
+    }
+    const done = { event: 'done' as const, step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: this.lastValBitsPerChar, reason, elapsedSec: elapsed(), charsPerSec: rate() };
+    emit(done);
+    return done;
+  }
+
+  /** The state to save, sharing no buffer with the live trainer. */
+  snapshot(): TrainingState {
+    const { layers: L, hiddenSize: H } = this.model.config;
+    const B = this.settings.batchSize;
+    const carry = new Float32Array(L * B * H);
+    for (let l = 0; l < L; l++) carry.set(this.buf.carry[l], l * B * H);
+    const optimState: Record<string, Float32Array> = {};
+    for (const [k, v] of Object.entries(this.optimizer.state)) optimState[k] = Float32Array.from(v);
+    return {
+      settings: { ...this.settings },
+      step: this.step,
+      charsSeen: this.charsSeen,
+      optimizer: { name: this.settings.optimizer, step: this.optimizer.step, state: optimState },
+      history: this.history.map((p) => ({ ...p })),
+      resume: {
+        rng: this.rng.getState(),
+        streams: this.sampler.getState(),
+        carry,
+        smoothLoss: this.smoothLoss,
+        dataFingerprint: fingerprint(this.train),
+      },
+    };
+  }
+}

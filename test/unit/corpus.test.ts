@@ -1,0 +1,444 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Corpus, formatCorpusReport, readCorpus, SkippedEntry, SkipReason, splitOf } from '../../src/core/corpus';
+
+/** Each test gets a fresh folder, removed afterwards. */
+let tmp: string;
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'char-rnn-corpus-'));
+});
+
+afterEach(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Writes `content` at `relPath` under the test folder, creating the folders on the way. */
+function write(relPath: string, content: string | Uint8Array): string {
+  const absPath = path.join(tmp, relPath);
+  fs.mkdirSync(path.dirname(absPath), { recursive: true });
+  fs.writeFileSync(absPath, content);
+  return absPath;
+}
+
+function accepted(corpus: Corpus): string[] {
+  return corpus.files.map((file) => file.relPath);
+}
+
+function skippedAs(corpus: Corpus, reason: SkipReason): string[] {
+  return corpus.skipped.filter((entry) => entry.reason === reason).map((entry) => entry.relPath);
+}
+
+function skippedEntry(corpus: Corpus, relPath: string): SkippedEntry {
+  const entry = corpus.skipped.find((candidate) => candidate.relPath === relPath);
+  assert.ok(entry, `${relPath} should be skipped; skipped: ${corpus.skipped.map((s) => s.relPath).join(', ')}`);
+  return entry;
+}
+
+function textOf(corpus: Corpus, relPath: string): string {
+  const file = corpus.files.find((candidate) => candidate.relPath === relPath);
+  assert.ok(file, `${relPath} should be accepted; accepted: ${accepted(corpus).join(', ')}`);
+  return file.text;
+}
+
+/**
+ * Records every path the reader opens, reads or lists, by wrapping the shared `fs.promises` functions
+ * (the module under test calls them through the same object).
+ */
+function spyOnFileAccess(): { touched: string[]; restore: () => void } {
+  const promises = fs.promises;
+  const original = { open: promises.open, readFile: promises.readFile, readdir: promises.readdir };
+  const touched: string[] = [];
+  const record = (target: unknown): void => {
+    touched.push(String(target));
+  };
+  promises.open = ((file: fs.PathLike, ...rest: []) => {
+    record(file);
+    return original.open(file, ...rest);
+  }) as typeof promises.open;
+  promises.readFile = ((file: fs.PathLike, ...rest: []) => {
+    record(file);
+    return original.readFile(file, ...rest);
+  }) as typeof promises.readFile;
+  promises.readdir = ((dir: fs.PathLike, ...rest: []) => {
+    record(dir);
+    return original.readdir(dir, ...rest);
+  }) as typeof promises.readdir;
+  return {
+    touched,
+    restore: () => Object.assign(promises, original),
+  };
+}
+
+describe('corpus: readCorpus', () => {
+  it('walks folders in name order (plain string comparison) and returns posix relative paths', async () => {
+    write('b.txt', 'bee\n');
+    write('B.txt', 'big bee\n');
+    write('a/z.txt', 'zed\n');
+    write('a/c/d.txt', 'dee\n');
+    const corpus = await readCorpus([tmp]);
+    assert.deepEqual(accepted(corpus), ['B.txt', 'a/c/d.txt', 'a/z.txt', 'b.txt']);
+    assert.equal(corpus.files[0].path, path.join(tmp, 'B.txt'));
+    assert.deepEqual(corpus.roots, [tmp]);
+    assert.equal(corpus.totalBytes, 4 + 8 + 4 + 4);
+  });
+
+  it('honours nested .gitignore files with negation and folder-relative patterns', async () => {
+    write('.gitignore', '*.log\n/top-only.txt\ndocs/*.md\n');
+    write('app.log', 'ignored by the root\n');
+    write('top-only.txt', 'anchored at the root\n');
+    write('docs/guide.md', 'ignored: docs/*.md\n');
+    write('main.ts', 'export {};\n');
+    write('sub/.gitignore', '!keep.log\n/local.txt\n');
+    write('sub/keep.log', 're-included by sub/.gitignore\n');
+    write('sub/other.log', 'still ignored\n');
+    write('sub/local.txt', 'anchored to sub/\n');
+    write('sub/top-only.txt', 'the root pattern is anchored to the root\n');
+    write('sub/docs/guide.md', 'docs/*.md of the root does not reach sub/docs\n');
+    write('sub/deeper/local.txt', '/local.txt of sub is anchored to sub\n');
+    write('sub/deeper/keep.log', 'keep.log matches at any depth below sub\n');
+    write('other/keep.log', 'the negation of sub does not apply here\n');
+
+    const corpus = await readCorpus([tmp]);
+    assert.deepEqual(accepted(corpus), [
+      '.gitignore',
+      'main.ts',
+      'sub/.gitignore',
+      'sub/deeper/keep.log',
+      'sub/deeper/local.txt',
+      'sub/docs/guide.md',
+      'sub/keep.log',
+      'sub/top-only.txt',
+    ]);
+    assert.deepEqual(skippedAs(corpus, 'ignored'), ['app.log', 'docs/guide.md', 'other/keep.log', 'sub/local.txt', 'sub/other.log', 'top-only.txt']);
+    assert.match(skippedEntry(corpus, 'sub/other.log').detail, /"\*\.log" in \.gitignore/);
+    assert.match(skippedEntry(corpus, 'sub/local.txt').detail, /"\/local\.txt" in sub\/\.gitignore/);
+  });
+
+  it('lets a nested .gitignore re-include a folder that a parent pattern excludes', async () => {
+    write('.gitignore', 'pkg/gen/\n');
+    write('pkg/.gitignore', '!gen/\n');
+    write('pkg/gen/a.txt', 'kept\n');
+    const corpus = await readCorpus([tmp]);
+    assert.ok(accepted(corpus).includes('pkg/gen/a.txt'));
+  });
+
+  it('honours .git/info/exclude at the root', async () => {
+    write('.git/info/exclude', 'secret.txt\n');
+    write('secret.txt', 'excluded\n');
+    write('public.txt', 'kept\n');
+    const corpus = await readCorpus([tmp]);
+    assert.deepEqual(accepted(corpus), ['public.txt']);
+    assert.deepEqual(skippedAs(corpus, 'ignored'), ['secret.txt']);
+    assert.match(skippedEntry(corpus, 'secret.txt').detail, /\.git\/info\/exclude/);
+  });
+
+  it('reports an ignored folder once and never lists or reads what is inside', async () => {
+    write('.gitignore', 'generated/\n');
+    write('generated/a.txt', 'x\n');
+    write('generated/deep/b.txt', 'y\n');
+    write('src/c.txt', 'z\n');
+    const spy = spyOnFileAccess();
+    let corpus: Corpus;
+    try {
+      corpus = await readCorpus([tmp]);
+    } finally {
+      spy.restore();
+    }
+    const generated = path.join(tmp, 'generated');
+    assert.deepEqual(
+      spy.touched.filter((touched) => touched.startsWith(generated)),
+      [],
+    );
+    assert.ok(spy.touched.includes(path.join(tmp, 'src', 'c.txt')), 'the spy should see the files that are read');
+    assert.deepEqual(corpus.skipped, [
+      { path: generated, relPath: 'generated', reason: 'ignored', detail: 'matched "generated/" in .gitignore', isDirectory: true },
+    ]);
+    assert.deepEqual(accepted(corpus), ['.gitignore', 'src/c.txt']);
+  });
+
+  it('skips the default excluded folders once each, unless useDefaultExcludes is false', async () => {
+    write('node_modules/lib/index.js', 'module.exports = 1;\n');
+    write('.git/config', '[core]\n');
+    write('dist/app.js', 'bundle\n');
+    write('src/__pycache__/m.txt', 'cache\n');
+    write('src/app.ts', 'export const app = 1;\n');
+    const corpus = await readCorpus([tmp]);
+    assert.deepEqual(accepted(corpus), ['src/app.ts']);
+    assert.deepEqual(skippedAs(corpus, 'default-exclude'), ['.git', 'dist', 'node_modules', 'src/__pycache__']);
+    assert.ok(corpus.skipped.every((entry) => entry.isDirectory));
+
+    const everything = await readCorpus([tmp], { useDefaultExcludes: false });
+    assert.deepEqual(accepted(everything), ['.git/config', 'dist/app.js', 'node_modules/lib/index.js', 'src/__pycache__/m.txt', 'src/app.ts']);
+  });
+
+  it('skips lock files, minified names, source maps and binary-ish extensions by name', async () => {
+    for (const name of ['package-lock.json', 'yarn.lock', 'Cargo.lock', 'go.sum', 'custom.lock', 'app.min.js', 'style.min.css', 'app.js.map', 'logo.png', 'font.woff2', 'weights.safetensors']) {
+      write(name, 'plain text that would otherwise pass every content check\n');
+    }
+    write('package.json', '{ "name": "x" }\n');
+    const corpus = await readCorpus([tmp]);
+    assert.deepEqual(accepted(corpus), ['package.json']);
+    assert.deepEqual(skippedAs(corpus, 'lock-file'), ['Cargo.lock', 'custom.lock', 'go.sum', 'package-lock.json', 'yarn.lock']);
+    assert.deepEqual(skippedAs(corpus, 'minified'), ['app.js.map', 'app.min.js', 'style.min.css']);
+    assert.deepEqual(skippedAs(corpus, 'not-text-extension'), ['font.woff2', 'logo.png', 'weights.safetensors']);
+  });
+
+  it('detects binary content by a NUL byte and by too many control characters', async () => {
+    write('nul.txt', Buffer.from('abc\0def\n', 'latin1'));
+    write('controls.txt', Buffer.concat([Buffer.from('some text '), Buffer.alloc(10, 0x01), Buffer.from('\n')]));
+    write('ansi.log.txt', '\x1b[32mgreen\x1b[0m\tand\ttabs\f\v\r\n');
+    const corpus = await readCorpus([tmp]);
+    assert.deepEqual(accepted(corpus), ['ansi.log.txt']);
+    assert.match(skippedEntry(corpus, 'nul.txt').detail, /NUL byte at offset 3/);
+    assert.equal(skippedEntry(corpus, 'controls.txt').reason, 'binary');
+    assert.match(skippedEntry(corpus, 'controls.txt').detail, /control characters/);
+  });
+
+  it('decodes UTF-16 LE and BE files with a BOM, and strips a UTF-8 BOM', async () => {
+    const text = 'héllo\r\nwörld 😀\n';
+    const littleEndian = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const bigEndian = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+    write('le.txt', littleEndian);
+    write('be.txt', bigEndian);
+    write('bom8.txt', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('x = 1\n')]));
+    const corpus = await readCorpus([tmp]);
+    assert.equal(textOf(corpus, 'le.txt'), 'héllo\nwörld 😀\n');
+    assert.equal(textOf(corpus, 'be.txt'), 'héllo\nwörld 😀\n');
+    assert.equal(textOf(corpus, 'bom8.txt'), 'x = 1\n');
+    assert.deepEqual(corpus.warnings, []);
+    // 'héllo\nwörld 😀\n' is 14 code points (15 UTF-16 code units), twice, plus 'x = 1\n'
+    assert.equal(corpus.totalChars, 14 * 2 + 6);
+    assert.equal(corpus.totalBytes, littleEndian.length + bigEndian.length + 9);
+  });
+
+  it('decodes invalid UTF-8 with replacement characters and a warning, and keeps a genuine U+FFFD silent', async () => {
+    write('bad.txt', Buffer.concat([Buffer.from('ok '), Buffer.from([0xc3, 0x28]), Buffer.from(' end\n')]));
+    write('genuine.txt', 'a literal \ufffd in valid UTF-8\n');
+    const corpus = await readCorpus([tmp]);
+    assert.equal(textOf(corpus, 'bad.txt'), 'ok \ufffd( end\n');
+    assert.equal(textOf(corpus, 'genuine.txt'), 'a literal \ufffd in valid UTF-8\n');
+    assert.deepEqual(corpus.warnings, ['bad.txt: not valid UTF-8, decoded with replacement characters']);
+  });
+
+  it('skips a file over maxFileBytes as too-large from its stat, without opening it', async () => {
+    const huge = path.join(tmp, 'huge.txt');
+    fs.writeFileSync(huge, '');
+    fs.truncateSync(huge, 2 * 1024 * 1024); // sparse: instant, and all NUL bytes, so reading it would say 'binary'
+    fs.chmodSync(huge, 0o000); // stops a non-root reader: 'unreadable' would prove a read was attempted
+    write('small.txt', 'small\n');
+    const spy = spyOnFileAccess();
+    let corpus: Corpus;
+    try {
+      corpus = await readCorpus([tmp]);
+    } finally {
+      spy.restore();
+      fs.chmodSync(huge, 0o644);
+    }
+    assert.ok(!spy.touched.includes(huge), 'the too-large file must not be opened');
+    const entry = skippedEntry(corpus, 'huge.txt');
+    assert.equal(entry.reason, 'too-large');
+    assert.equal(entry.detail, '2 MB > 1 MB per-file cap');
+    assert.deepEqual(accepted(corpus), ['small.txt']);
+
+    const smallCap = await readCorpus([tmp], { maxFileBytes: 3 });
+    assert.equal(skippedEntry(smallCap, 'small.txt').reason, 'too-large');
+  });
+
+  it('skips files that do not fit the corpus cap and keeps walking so that smaller later files fill it', async () => {
+    write('a.txt', 'a'.repeat(599) + '\n');
+    write('b.txt', 'b'.repeat(599) + '\n');
+    write('c.txt', 'c'.repeat(299) + '\n');
+    write('d.txt', 'd'.repeat(200) + '\n');
+    const corpus = await readCorpus([tmp], { maxCorpusBytes: 1000 });
+    assert.deepEqual(accepted(corpus), ['a.txt', 'c.txt']);
+    assert.deepEqual(skippedAs(corpus, 'corpus-cap'), ['b.txt', 'd.txt']);
+    assert.equal(corpus.totalBytes, 900);
+    assert.match(skippedEntry(corpus, 'b.txt').detail, /600 B > 400 B left of the 1000 B corpus cap/);
+    assert.ok(corpus.warnings.some((warning) => /corpus cap/.test(warning)));
+  });
+
+  it('detects minified content by its longest line and by its average line length, only from 4 KiB', async () => {
+    write('one-line.js', 'var a=1;'.repeat(700) + '\n'); // 5601 bytes, one line over 5000 characters
+    write('wide.js', ('x'.repeat(299) + '\n').repeat(20)); // 6000 bytes, 300 characters a line
+    write('short-wide.js', ('x'.repeat(299) + '\n').repeat(10)); // 3000 bytes: under 4 KiB, kept
+    write('normal.js', 'const value = compute(1, 2);\n'.repeat(300)); // 8700 bytes of short lines
+    const corpus = await readCorpus([tmp]);
+    assert.deepEqual(accepted(corpus), ['normal.js', 'short-wide.js']);
+    assert.match(skippedEntry(corpus, 'one-line.js').detail, /a line of 5600 characters/);
+    assert.match(skippedEntry(corpus, 'wide.js').detail, /average line length 300/);
+    assert.equal(skippedEntry(corpus, 'wide.js').reason, 'minified');
+  });
+
+  it('normalises CRLF and lone CR to LF', async () => {
+    write('mixed.txt', 'one\r\ntwo\rthree\nfour\r\n');
+    const corpus = await readCorpus([tmp]);
+    assert.equal(textOf(corpus, 'mixed.txt'), 'one\ntwo\nthree\nfour\n');
+    assert.equal(corpus.files[0].bytes, 21);
+  });
+
+  it('reports empty and whitespace-only files as empty, and an empty folder gives an empty corpus', async () => {
+    write('zero.txt', '');
+    write('blank.txt', '  \r\n\t\n');
+    fs.mkdirSync(path.join(tmp, 'nothing'));
+    const corpus = await readCorpus([tmp]);
+    assert.deepEqual(accepted(corpus), []);
+    assert.deepEqual(skippedAs(corpus, 'empty'), ['blank.txt', 'zero.txt']);
+
+    const empty = await readCorpus([path.join(tmp, 'nothing')]);
+    assert.deepEqual(empty.files, []);
+    assert.deepEqual(empty.skipped, []);
+    assert.equal(empty.totalBytes, 0);
+    assert.equal(empty.totalChars, 0);
+  });
+
+  it('splits deterministically by path hash, with at least one val file and never all val', async () => {
+    for (let i = 0; i < 30; i++) write(`f${String(i).padStart(2, '0')}.txt`, `file ${i}\n`);
+    const first = await readCorpus([tmp], { valFraction: 0.1 });
+    const second = await readCorpus([tmp], { valFraction: 0.1 });
+    const splits = (corpus: Corpus) => corpus.files.map((file) => `${file.relPath}:${file.split}`);
+    assert.deepEqual(splits(first), splits(second));
+    for (const file of first.files) {
+      assert.equal(file.split, splitOf(file.relPath) < 0.1 ? 'val' : 'train');
+    }
+    const valCount = first.files.filter((file) => file.split === 'val').length;
+    assert.ok(valCount >= 1 && valCount < first.files.length);
+
+    const none = await readCorpus([tmp], { valFraction: 0 });
+    assert.ok(none.files.every((file) => file.split === 'train'));
+  });
+
+  it('forces one val file when none hashes below the fraction, keeps one train file, and a lone file is train', async () => {
+    // Names chosen by their hash: two above 0.01, two below 0.5, one below 0.5 alone.
+    const names = Array.from({ length: 200 }, (_, i) => `n${i}.txt`);
+    const above = names.filter((name) => splitOf(name) >= 0.01).slice(0, 2);
+    const below = names.filter((name) => splitOf(name) < 0.5).slice(0, 2);
+    const [lone] = names.filter((name) => splitOf(name) < 0.5);
+
+    const aboveDir = path.join(tmp, 'above');
+    for (const name of above) write(`above/${name}`, 'text\n');
+    const forced = await readCorpus([aboveDir], { valFraction: 0.01 });
+    const smallest = [...above].sort((a, b) => splitOf(a) - splitOf(b))[0];
+    assert.deepEqual(forced.files.filter((file) => file.split === 'val').map((file) => file.relPath), [smallest]);
+
+    const belowDir = path.join(tmp, 'below');
+    for (const name of below) write(`below/${name}`, 'text\n');
+    const capped = await readCorpus([belowDir], { valFraction: 0.5 });
+    assert.deepEqual(capped.files.map((file) => file.split).sort(), ['train', 'val']);
+
+    const loneFile = write(`lone/${lone}`, 'text\n');
+    const single = await readCorpus([path.dirname(loneFile)], { valFraction: 0.5 });
+    assert.equal(single.files[0].split, 'train');
+  });
+
+  it('splitOf is FNV-1a 32-bit of the UTF-8 path over 2^32', () => {
+    assert.equal(splitOf(''), 0x811c9dc5 / 2 ** 32);
+    assert.equal(splitOf('a'), 0xe40c292c / 2 ** 32);
+    assert.equal(splitOf('foobar'), 0xbf9cf968 / 2 ** 32);
+    assert.notEqual(splitOf('é'), splitOf('e'));
+  });
+
+  it('rejects a valFraction outside [0, 0.5]', async () => {
+    await assert.rejects(readCorpus([tmp], { valFraction: 0.6 }), /valFraction must be a number in \[0, 0\.5\], got 0\.6/);
+    await assert.rejects(readCorpus([tmp], { valFraction: -0.1 }), /valFraction/);
+    await assert.rejects(readCorpus([tmp], { valFraction: Number.NaN }), /valFraction/);
+  });
+
+  it('applies extraIgnore patterns relative to each root, and a .gitignore negation cannot undo them', async () => {
+    write('.gitignore', '!README.md\n');
+    write('README.md', '# readme\n');
+    write('docs/a.txt', 'docs\n');
+    write('src/docs/b.txt', 'nested docs\n');
+    write('src/main.ts', 'main\n');
+    const corpus = await readCorpus([tmp], { extraIgnore: ['*.md', '/docs/'] });
+    assert.deepEqual(accepted(corpus), ['.gitignore', 'src/docs/b.txt', 'src/main.ts']);
+    assert.deepEqual(skippedAs(corpus, 'ignored'), ['README.md', 'docs']);
+    assert.equal(skippedEntry(corpus, 'docs').isDirectory, true);
+    assert.match(skippedEntry(corpus, 'README.md').detail, /extra exclude/);
+  });
+
+  it('prefixes relative paths with the root basename when several roots are given, files included', async () => {
+    write('alpha/x.ts', 'x\n');
+    write('beta/y.ts', 'y\n');
+    write('beta/skip.png', 'y\n');
+    const single = write('gamma/z.txt', 'z\n');
+    const corpus = await readCorpus([path.join(tmp, 'alpha'), path.join(tmp, 'beta'), single]);
+    assert.deepEqual(accepted(corpus), ['alpha/x.ts', 'beta/y.ts', 'z.txt']);
+    assert.deepEqual(skippedAs(corpus, 'not-text-extension'), ['beta/skip.png']);
+    assert.deepEqual(corpus.roots, [path.join(tmp, 'alpha'), path.join(tmp, 'beta'), single]);
+  });
+
+  it('checks a file given directly for content but not against ignore rules', async () => {
+    write('.gitignore', '*.txt\n');
+    const text = write('notes.txt', 'kept although ignored\n');
+    const binary = write('blob.txt', Buffer.from([0x61, 0x00, 0x62]));
+    const corpus = await readCorpus([text, binary]);
+    assert.deepEqual(accepted(corpus), ['notes.txt']);
+    assert.equal(skippedEntry(corpus, 'blob.txt').reason, 'binary');
+  });
+
+  it('throws "path not found" for a missing path', async () => {
+    const missing = path.join(tmp, 'does-not-exist');
+    await assert.rejects(readCorpus([missing]), { message: `path not found: ${missing}` });
+  });
+
+  it('does not follow folder symlinks, reads file symlinks, and reports an unreadable entry without stopping', async () => {
+    write('real/a.txt', 'real\n');
+    fs.symlinkSync(path.join(tmp, 'real'), path.join(tmp, 'linked-dir'), 'dir');
+    fs.symlinkSync(path.join(tmp, 'real', 'a.txt'), path.join(tmp, 'linked-file.txt'));
+    fs.symlinkSync(path.join(tmp, 'loop'), path.join(tmp, 'loop')); // stat fails with ELOOP
+    write('z.txt', 'after the bad entry\n');
+    const corpus = await readCorpus([tmp]);
+    assert.deepEqual(accepted(corpus), ['linked-file.txt', 'real/a.txt', 'z.txt']);
+    assert.deepEqual(skippedAs(corpus, 'unreadable'), ['loop']);
+    assert.match(skippedEntry(corpus, 'loop').detail, /ELOOP/);
+  });
+
+  it('cancels through an AbortSignal, before and during the walk, with an AbortError', async () => {
+    for (let i = 0; i < 250; i++) write(`many/f${i}.txt`, `${i}\n`);
+    const before = new AbortController();
+    before.abort();
+    await assert.rejects(readCorpus([tmp], { signal: before.signal }), { name: 'AbortError', message: 'corpus walk cancelled' });
+
+    const during = new AbortController();
+    const progress: number[] = [];
+    const walk = readCorpus([tmp], {
+      signal: during.signal,
+      onProgress: ({ filesSeen }) => {
+        progress.push(filesSeen);
+        during.abort();
+      },
+    });
+    await assert.rejects(walk, { name: 'AbortError', message: 'corpus walk cancelled' });
+    assert.deepEqual(progress, [100]);
+  });
+
+  it('reports progress every 100 files and once at the end', async () => {
+    for (let i = 0; i < 250; i++) write(`f${i}.txt`, `${i}\n`);
+    const progress: { filesSeen: number; bytesAccepted: number }[] = [];
+    const corpus = await readCorpus([tmp], { onProgress: (p) => progress.push({ ...p }) });
+    assert.deepEqual(progress.map((p) => p.filesSeen), [100, 200, 250]);
+    assert.equal(progress[2].bytesAccepted, corpus.totalBytes);
+  });
+});
+
+describe('corpus: formatCorpusReport', () => {
+  it('gives counts, the split, and the skipped paths grouped by reason with at most maxListed examples', async () => {
+    write('a.txt', 'hello\n');
+    write('b.txt', 'world\n');
+    write('x.lock', 'lock\n');
+    for (let i = 0; i < 4; i++) write(`img${i}.png`, 'png\n');
+    write('node_modules/m.js', 'm\n');
+    const corpus = await readCorpus([tmp]);
+    const report = formatCorpusReport(corpus, 2);
+    assert.match(report, /2 files, 12 B, 12 characters from 1 root/);
+    assert.match(report, /Split: 1 train, 1 val/);
+    assert.match(report, /Skipped: 6/);
+    assert.match(report, /not-text-extension \(4\):\n {4}img0\.png: "\.png" files are not text\n {4}img1\.png: [^\n]+\n {4}\.\.\. and 2 more/);
+    assert.match(report, /lock-file \(1\):\n {4}x\.lock: /);
+    assert.match(report, /default-exclude \(1\):\n {4}node_modules\/: /);
+    assert.doesNotMatch(report, /img2\.png/);
+  });
+});

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/checkpoint';
+import { allocChunk } from '../../src/core/bptt';
+import { StreamSampler } from '../../src/core/data';
+import { generate } from '../../src/core/generate';
+import { Rng } from '../../src/core/rng';
+import { CompletionSession } from '../../src/core/session';
+import { DEFAULT_TRAIN_SETTINGS, Trainer, TrainSettings } from '../../src/core/trainer';
+import { bytesOf, textData } from './helpers';
+
+const LINE = 'the quick brown fox jumps over the lazy dog\n';
+const small: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 32, layers: 1, seqLength: 16, batchSize: 8, learningRate: 0.01, valEverySteps: 1000, historyEverySteps: 5 };
+
+describe('trainer', () => {
+  it('memorises a tiny repeated text (loss < 0.05 nats) and greedy generation reproduces it', () => {
+    const { vocab, data } = textData([LINE.repeat(30)]);
+    const trainer = Trainer.create(vocab, data, undefined, small);
+    let recent = 0;
+    for (let i = 0; i < 400; i++) {
+      const loss = trainer.trainStep();
+      if (i >= 390) recent += loss / 10;
+    }
+    assert.ok(recent < 0.05, `mean loss of the last 10 steps ${recent}`);
+    const prefix = LINE + 'the quick';
+    const state = new CompletionSession(trainer.model).stateAt(prefix, prefix.length);
+    const g = generate(trainer.model, state, { maxLength: 60, mode: 'greedy', stopAtNewline: false });
+    assert.equal(g.text, ' brown fox jumps over the lazy dog\nthe quick brown fox jumps');
+  });
+
+  it('is deterministic: the same seed, data and settings give a bit-identical checkpoint', () => {
+    const { vocab, data } = textData(['abc abd abe\n'.repeat(20), 'xyz xy\n'.repeat(10)]);
+    const run = (seed: number) => {
+      const t = Trainer.create(vocab, data, undefined, { ...small, seed });
+      for (let i = 0; i < 12; i++) t.trainStep();
+      return Buffer.from(encodeCheckpoint(t.model, t.snapshot()));
+    };
+    assert.ok(run(3).equals(run(3)));
+    assert.ok(!run(3).equals(run(4)));
+  });
+
+  for (const optimizer of ['adam', 'adagrad'] as const) {
+    it(`resumed from a checkpoint equals uninterrupted training (${optimizer}, 2 layers, carried state)`, () => {
+      const { vocab, data } = textData(['if (a) { return b; }\n'.repeat(15), 'let x = 1;\nlet y = 2;\n'.repeat(10)]);
+      const settings: TrainSettings = { ...small, layers: 2, optimizer, learningRate: optimizer === 'adam' ? 0.01 : 0.1, clipMode: optimizer === 'adam' ? 'norm' : 'value' };
+      const straight = Trainer.create(vocab, data, undefined, settings);
+      for (let i = 0; i < 10; i++) straight.trainStep();
+      const first = Trainer.create(vocab, data, undefined, settings);
+      for (let i = 0; i < 4; i++) first.trainStep();
+      const saved = decodeCheckpoint(encodeCheckpoint(first.model, first.snapshot()));
+      const resumed = Trainer.resume(saved.model, saved.training!, data, undefined);
+      assert.equal(resumed.resumedExactly, true);
+      assert.equal(resumed.step, 4);
+      for (let i = 0; i < 6; i++) resumed.trainStep();
+      assert.ok(bytesOf(resumed.model.params).equals(bytesOf(straight.model.params)), 'parameters differ');
+      for (const [name, arr] of Object.entries(straight.optimizer.state)) {
+        assert.ok(bytesOf(resumed.optimizer.state[name]).equals(bytesOf(arr)), `optimizer state ${name} differs`);
+      }
+      assert.equal(resumed.optimizer.step, 10);
+    });
+  }
+
+  it('resumes on changed data with the optimizer state but fresh streams', () => {
+    const a = textData(['aaa bbb\n'.repeat(20)]);
+    const t = Trainer.create(a.vocab, a.data, undefined, small);
+    for (let i = 0; i < 3; i++) t.trainStep();
+    const saved = decodeCheckpoint(encodeCheckpoint(t.model, t.snapshot()));
+    const b = textData(['bbb aaa ab\n'.repeat(20)], a.vocab);
+    const resumed = Trainer.resume(saved.model, saved.training!, b.data, undefined);
+    assert.equal(resumed.resumedExactly, false);
+    assert.ok(bytesOf(resumed.optimizer.state.m).equals(bytesOf(t.optimizer.state.m)));
+    resumed.trainStep();
+    assert.equal(resumed.step, 4);
+  });
+
+  it('validates and records held-out bits per character in the history', () => {
+    const { vocab, data } = textData(['abcabcabc\n'.repeat(20)]);
+    const val = textData(['abcabc\n'.repeat(5)], vocab).data;
+    const t = Trainer.create(vocab, data, val, { ...small, valEverySteps: 5 });
+    for (let i = 0; i < 5; i++) t.trainStep();
+    const bpc = t.validate()!;
+    assert.ok(bpc > 0 && bpc < Math.log2(vocab.size) + 1);
+    const point = t.history.find((p) => p.valBitsPerChar !== undefined)!;
+    assert.equal(point.step, 5);
+    assert.equal(point.valBitsPerChar, bpc);
+  });
+
+  it('runs for a number of steps and stops on a signal, emitting events', async () => {
+    const { vocab, data } = textData(['hello there\n'.repeat(20)]);
+    const t = Trainer.create(vocab, data, undefined, small);
+    const events: string[] = [];
+    const done = await t.run({ steps: 7, onEvent: (e) => events.push(e.event) });
+    assert.equal(done.reason, 'steps');
+    assert.equal(t.step, 7);
+    assert.deepEqual([events[0], events[events.length - 1]], ['start', 'done']);
+    const controller = new AbortController();
+    controller.abort();
+    const stopped = await t.run({ seconds: 100, signal: controller.signal });
+    assert.equal(stopped.reason, 'stopped');
+    assert.equal(t.step, 7);
+  });
+
+  it('refuses bad settings with a clear message', () => {
+    const { vocab, data } = textData(['abc\n'.repeat(5)]);
+    assert.throws(() => Trainer.create(vocab, data, undefined, { ...small, hiddenSize: 8 }), /hiddenSize must be an integer from 16 to 1024, got 8/);
+    assert.throws(() => Trainer.create(vocab, data, undefined, { ...small, layers: 5 }), /layers must be an integer from 1 to 4/);
+    assert.throws(() => Trainer.create(vocab, data, undefined, { ...small, learningRate: -1 }), /learning rate/);
+    assert.throws(() => Trainer.create(vocab, data, undefined, { ...small, optimizer: 'sgd' as never }), /optimizer must be 'adam' or 'adagrad'/);
+    const empty = textData(['a'], vocab).data;
+    assert.throws(() => Trainer.create(vocab, empty, undefined, small), /no file of at least 2 characters/);
+  });
+});
+
+describe('stream sampler', () => {
+  it('starts segments from zero at file starts and at line starts, never across files', () => {
+    const files = ['first line\nsecond line\nthird line\n', 'other file\nmore\n'];
+    const { vocab, data } = textData(files);
+    const B = 3, T = 50;
+    const sampler = new StreamSampler(data, vocab, B, 0.5);
+    const chunk = allocChunk(T, B);
+    const rng = new Rng(9);
+    let fileStarts = 0, lineStarts = 0;
+    for (let rep = 0; rep < 40; rep++) {
+      sampler.fill(chunk, T, rng);
+      for (let n = 0; n < T * B; n++) {
+        // every target follows its input inside one file
+        const input = vocab.symbols[chunk.inputs[n]], target = vocab.symbols[chunk.targets[n]];
+        assert.ok(files.some((f) => f.includes(input + target)), `${JSON.stringify(input + target)} is not in any file`);
+        if (chunk.reset[n]) {
+          // a reset input is the first character of a line: f(irst), o(ther) start files; s, t, m start later lines
+          const first = vocab.symbols[chunk.inputs[n]];
+          assert.ok('fostm'.includes(first), `segment starts at ${JSON.stringify(first)}, not at a line start`);
+          if (first === 'f' || first === 'o') fileStarts++;
+          else lineStarts++;
+        }
+      }
+    }
+    assert.ok(fileStarts > 0, 'some segments start at a file start');
+    assert.ok(lineStarts > 0, 'some segments start at a line start inside a file');
+  });
+});
