@@ -24,8 +24,9 @@ export function parse(args: string[], options: Options, allowPositionals: boolea
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
     const e = err as Error & { code?: string };
-    // Node's messages are clear but long; keep the first sentence
-    throw new UsageError(e.message.split('. ')[0].replace(/\.$/, ''));
+    // Node's messages are clear but long; keep the first sentence of the first line
+    const first = e.message.split('\n')[0].split('. ')[0].replace(/\.$/, '');
+    throw new UsageError(/ambiguous/.test(first) ? `${first} (write a negative number as --name=-1)` : first);
   }
 }
 

@@ -92,14 +92,21 @@ function fmt(n: number | undefined, digits = 3): string {
   return n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits);
 }
 
-/** One JSON object per event: the stable contract scripts use (see the README). */
+/**
+ * One JSON object per line per event, the stable contract scripts use (see the README): every object
+ * has `event`, `step`, `charsSeen` and `loss`; the corpus summary rides on the 'start' event.
+ */
 function jsonReporter(out: NodeJS.WritableStream): Reporter {
+  let corpus: Record<string, unknown> = {};
   return {
     event(e) {
       if (e.event === 'corpus') {
-        const { corpus, ...rest } = e;
-        out.write(JSON.stringify({ ...rest, skippedByReason: countBy(corpus.skipped.map((s) => s.reason)) }) + '\n');
-      } else out.write(JSON.stringify(e) + '\n');
+        corpus = {
+          files: e.files, trainFiles: e.trainFiles, valFiles: e.valFiles, skipped: e.skipped, corpusChars: e.chars,
+          unknownChars: e.unknownChars, skippedByReason: countBy(e.corpus.skipped.map((s) => s.reason)),
+        };
+      } else if (e.event === 'start') out.write(JSON.stringify({ ...e, ...corpus }) + '\n');
+      else out.write(JSON.stringify(e) + '\n');
     },
     end() {},
   };

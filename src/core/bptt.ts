@@ -132,41 +132,23 @@ export function forwardChunk<F extends FloatArray>(model: RnnModel<F>, buf: Bptt
       const hpT = hp.subarray(rowT, rowT + B * H);
       const hT = h.subarray(rowT, rowT + B * H);
       kn.matmulABt(hT, hpT, Whh[l], B, H, H, false);
-      for (let i = 0; i < B * H; i++) hT[i] = Math.tanh(hT[i] + xin[rowT + i]);
+      kn.addTanh(hT, hT, xin.subarray(rowT, rowT + B * H), B * H);
     }
     carry.set(h.subarray((T - 1) * B * H, T * B * H));
   }
   // output: y = h[L-1] @ Why^T + by, p = softmax(y), loss = -sum w log p[target] / sum w
   const probs = buf.probs;
   kn.matmulABt(probs, buf.h[L - 1], Why, N, V, H, false);
-  let loss = 0;
   let weight = 0;
   for (let n = 0; n < N; n++) {
-    const row = n * V;
     const w = chunk.weight[n];
-    const target = chunk.targets[n];
-    if (w > 0 && (target < 0 || target >= V)) throw new Error(`target id ${target} at position ${n} is outside the vocabulary (V = ${V})`);
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) {
-      const y = probs[row + v] + by[v];
-      probs[row + v] = y;
-      if (y > max) max = y;
-    }
-    const yTarget = w > 0 ? probs[row + target] : 0;
-    let sum = 0;
-    for (let v = 0; v < V; v++) {
-      const e = Math.exp(probs[row + v] - max);
-      probs[row + v] = e;
-      sum += e;
-    }
-    const inv = 1 / sum;
-    for (let v = 0; v < V; v++) probs[row + v] *= inv;
     if (w > 0) {
-      // -log p[target] from the logits rather than the rounded probability, so that it stays finite
-      loss += w * (max + Math.log(sum) - yTarget);
+      const target = chunk.targets[n];
+      if (target < 0 || target >= V) throw new Error(`target id ${target} at position ${n} is outside the vocabulary (V = ${V})`);
       weight += w;
     }
   }
+  const loss = kn.softmaxCrossEntropy(probs, by, chunk.targets, chunk.weight, N, V);
   buf.forwardDone = true;
   buf.lastWeight = weight;
   buf.lastLoss = weight > 0 ? loss / weight : 0;

@@ -114,8 +114,12 @@ function fromSafetensors({ tensors, metadata }: DecodedSafetensors, source: stri
   // the shape comes from the tensors; metadata's config, when present, must agree with it
   const hh0 = get('rnn.weight_hh_l0');
   const H = hh0.shape[0];
+  // the layer count is the highest layer any rnn.* tensor names; every tensor of every layer must be there
   let L = 0;
-  while (tensors[`rnn.weight_hh_l${L}`]) L++;
+  for (const name of Object.keys(tensors)) {
+    const m = /^rnn\.[a-z_]+_l(\d+)$/.exec(name);
+    if (m) L = Math.max(L, Number(m[1]) + 1);
+  }
   const config: ModelConfig = { vocabSize: vocab.size, hiddenSize: H, layers: L };
   try {
     validateConfig(config);
@@ -150,6 +154,11 @@ function fromSafetensors({ tensors, metadata }: DecodedSafetensors, source: stri
   }
   take('out.weight', [config.vocabSize, H], model.w.Why);
   take('out.bias', [config.vocabSize], model.w.by);
+  // a tensor of the model's namespaces that was not used means a different architecture (bidirectional, projections...)
+  const known = new Set(['out.weight', 'out.bias']);
+  for (let l = 0; l < L; l++) for (const k of ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']) known.add(`rnn.${k}_l${l}`);
+  const unknown = Object.keys(tensors).filter((n) => (n.startsWith('rnn.') || n.startsWith('out.')) && !known.has(n));
+  if (unknown.length > 0) fail(`tensor '${unknown[0]}' does not belong to a unidirectional tanh nn.RNN + nn.Linear model`);
   const training = metadata.settings !== undefined ? readTraining(tensors, metadata, config, fail) : undefined;
   return { model, training, metadata };
 }

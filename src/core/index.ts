@@ -29,3 +29,5 @@ export { saveCheckpoint, loadCheckpoint, encodeCheckpoint, decodeCheckpoint, Che
 export type { LoadedCheckpoint } from './checkpoint';
 export { prepareData } from './prepare';
 export type { PreparedData } from './prepare';
+export { runTrainingJob } from './job';
+export type { TrainingJobOptions, JobEvent } from './job';

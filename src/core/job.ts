@@ -3,6 +3,8 @@
  * prepare the data, create or resume the model, train for a budget, save checkpoints periodically and
  * at the end (also when stopped).
  */
+import { promises as fsp, constants as fsConstants } from 'node:fs';
+import * as path from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { Corpus, CorpusOptions, readCorpus } from './corpus';
 import { Kernels, fastKernels } from './kernels';
@@ -34,6 +36,7 @@ export type JobEvent =
 
 export async function runTrainingJob(opts: TrainingJobOptions): Promise<{ trainer: Trainer; done: TrainEvent & { event: 'done' } }> {
   const emit = opts.onEvent ?? (() => undefined);
+  await checkWritableFolder(opts.out);
   const kernels = opts.kernels ?? fastKernels;
   const resumed = opts.resume ? await loadCheckpoint(opts.resume, kernels) : undefined;
   if (resumed && !resumed.training) throw new Error(`${opts.resume}: holds a model but no training state to resume`);
@@ -72,4 +75,19 @@ export async function runTrainingJob(opts: TrainingJobOptions): Promise<{ traine
   });
   await save(trainer);
   return { trainer, done };
+}
+
+/** Fails before any work when checkpoints could not be written. */
+async function checkWritableFolder(out: string): Promise<void> {
+  const dir = path.dirname(path.resolve(out));
+  try {
+    const stat = await fsp.stat(dir);
+    if (!stat.isDirectory()) throw new Error(`cannot write the checkpoint ${out}: ${dir} is not a folder`);
+    await fsp.access(dir, fsConstants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`cannot write the checkpoint ${out}: the folder ${dir} does not exist`);
+    if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot write the checkpoint ${out}: no permission to write in ${dir}`);
+    throw err;
+  }
 }

@@ -7,7 +7,8 @@
  * in this form (transposing an operand once where needed).
  *
  * `referenceKernels` is the plain implementation the tests check against; `fastKernels` is the
- * register-tiled one used by default.
+ * register-tiled one used by default. The element-wise kernels (tanh, softmax cross-entropy) are the
+ * same plain loops in both; a WebAssembly backend brings its own.
  */
 
 /** Parameters are float32 in production; the gradient check runs the same code in float64. */
@@ -22,6 +23,46 @@ export interface Kernels {
   matmulABt(out: FloatArray, A: FloatArray, B: FloatArray, M: number, N: number, K: number, accumulate: boolean): void;
   /** out (N, M) = A (M, N)^T */
   transpose(out: FloatArray, A: FloatArray, M: number, N: number): void;
+  /** h[i] = tanh(a[i] + b[i]) for i < n (h may be a) */
+  addTanh(h: FloatArray, a: FloatArray, b: FloatArray, n: number): void;
+  /**
+   * Softmax cross-entropy over N rows of V logits (llm.c's `crossentropy_forward` with its softmax):
+   * probs (N, V) holds the logits without bias on entry and p = softmax(logits + by) on exit.
+   * Returns sum_n weights[n] * -log p[n, targets[n]] over rows with a positive weight; rows with
+   * weight 0 need no valid target.
+   */
+  softmaxCrossEntropy(probs: FloatArray, by: FloatArray, targets: Int32Array, weights: Float32Array, N: number, V: number): number;
+}
+
+/** The element-wise kernels: one implementation, shared by the JavaScript backends. */
+function addTanh(h: FloatArray, a: FloatArray, b: FloatArray, n: number): void {
+  for (let i = 0; i < n; i++) h[i] = Math.tanh(a[i] + b[i]);
+}
+
+function softmaxCrossEntropy(probs: FloatArray, by: FloatArray, targets: Int32Array, weights: Float32Array, N: number, V: number): number {
+  let loss = 0;
+  for (let n = 0; n < N; n++) {
+    const row = n * V;
+    let max = -Infinity;
+    for (let v = 0; v < V; v++) {
+      const y = probs[row + v] + by[v];
+      probs[row + v] = y;
+      if (y > max) max = y;
+    }
+    const w = weights[n];
+    const yTarget = w > 0 ? probs[row + targets[n]] : 0;
+    let sum = 0;
+    for (let v = 0; v < V; v++) {
+      const e = Math.exp(probs[row + v] - max);
+      probs[row + v] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let v = 0; v < V; v++) probs[row + v] *= inv;
+    // -log p[target] from the logits rather than the rounded probability, so that it stays finite
+    if (w > 0) loss += w * (max + Math.log(sum) - yTarget);
+  }
+  return loss;
 }
 
 /** The plain triple loop: the definition the fast kernels are tested against. */
@@ -41,6 +82,8 @@ export const referenceKernels: Kernels = {
   transpose(out, A, M, N) {
     for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) out[n * M + m] = A[m * N + n];
   },
+  addTanh,
+  softmaxCrossEntropy,
 };
 
 /**
@@ -130,4 +173,6 @@ export const fastKernels: Kernels = {
   name: 'js-tiled',
   matmulABt: fastMatmulABt,
   transpose: fastTranspose,
+  addTanh,
+  softmaxCrossEntropy,
 };

@@ -97,7 +97,7 @@ export interface TrainingState {
 }
 
 export type TrainEvent =
-  | { event: 'start'; step: number; charsSeen: number; parameters: number; trainChars: number; valChars: number; resumedExactly: boolean }
+  | { event: 'start'; step: number; charsSeen: number; loss: number; parameters: number; trainChars: number; valChars: number; resumedExactly: boolean }
   | { event: 'progress'; step: number; charsSeen: number; loss: number; charsPerSec: number; elapsedSec: number; fraction: number; etaSec: number }
   | { event: 'val'; step: number; charsSeen: number; loss: number; valBitsPerChar: number }
   | { event: 'done'; step: number; charsSeen: number; loss: number; valBitsPerChar?: number; reason: 'steps' | 'time' | 'stopped'; elapsedSec: number; charsPerSec: number };
@@ -236,7 +236,7 @@ export class Trainer {
       if (opts.seconds !== undefined) f.push(elapsed() / opts.seconds);
       return Math.min(1, Math.max(0, ...f));
     };
-    emit({ event: 'start', step: this.step, charsSeen: this.charsSeen, parameters: this.model.params.length, trainChars: this.train.tokens.length, valChars: this.val?.tokens.length ?? 0, resumedExactly: this.resumedExactly });
+    emit({ event: 'start', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, parameters: this.model.params.length, trainChars: this.train.tokens.length, valChars: this.val?.tokens.length ?? 0, resumedExactly: this.resumedExactly });
     let reason: 'steps' | 'time' | 'stopped' = 'steps';
     let validatedAt = -1;
     for (;;) {
