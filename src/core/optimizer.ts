@@ -16,7 +16,7 @@ export interface OptimizerSettings {
   clip: number;
 }
 
-export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { adam: 2e-3, adagrad: 0.1 };
+export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { adam: 5e-3, adagrad: 0.1 };
 
 const BETA1 = 0.9;
 const BETA2 = 0.999;
