@@ -1,19 +1,30 @@
 /**
- * `char-rnn bench`: training throughput, per-keystroke completion latency, cold start and memory, on
- * the built-in corpus. Figures, not pass/fail: the issue's targets are compared in the README.
+ * `char-rnn bench`: training throughput of each kernel backend, per-keystroke completion latency, cold
+ * start and memory, on the built-in corpus. Figures, not pass/fail: the README compares them with the
+ * targets.
  */
+import { defaultKernels } from '../core/backends';
 import { readCorpus } from '../core/corpus';
 import { generate } from '../core/generate';
-import { prepareData } from '../core/prepare';
+import { fastKernels, Kernels } from '../core/kernels';
+import { PreparedData, prepareData } from '../core/prepare';
 import { CompletionSession } from '../core/session';
 import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../core/trainer';
+import { WasmKernels } from '../core/wasm/backend';
 import { flag, parse } from './args';
 import { builtinCorpusPath } from './paths';
+import { defaultThreads } from './train';
 
 export const BENCH_USAGE = 'char-rnn bench [--json] [--quick]';
 
+type ByHidden = Record<string, number>;
+
 export interface BenchResult {
-  trainCharsPerSec: Record<string, number>;
+  /** the default backend and thread count */
+  trainCharsPerSec: ByHidden;
+  trainCharsPerSecByBackend: { ts: ByHidden; wasm1?: ByHidden; wasm2?: ByHidden };
+  defaultBackend: string;
+  defaultThreads: number;
   completionP50Ms: number;
   completionP95Ms: number;
   proposalP95Ms: number;
@@ -23,6 +34,20 @@ export interface BenchResult {
   vocabSize: number;
 }
 
+function trainRate(data: PreparedData, H: number, kernels: Kernels, threads: number, steps: number): { rate: number; memoryMB: number } {
+  const rss0 = process.memoryUsage().rss;
+  const trainer = Trainer.create(data.vocab, data.train, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: H, layers: 1, seqLength: 64, batchSize: 32, threads }, kernels);
+  try {
+    trainer.trainStep(); // warm-up: compiles the kernels, starts the threads
+    const t0 = performance.now();
+    const c0 = trainer.charsSeen;
+    for (let i = 0; i < steps; i++) trainer.trainStep();
+    return { rate: Math.round((trainer.charsSeen - c0) / ((performance.now() - t0) / 1000)), memoryMB: (process.memoryUsage().rss - rss0) / 2 ** 20 };
+  } finally {
+    trainer.dispose();
+  }
+}
+
 export async function benchCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, { json: { type: 'boolean' }, quick: { type: 'boolean' } }, false);
   const quick = flag(p, 'quick');
@@ -30,24 +55,28 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
   const log = (s: string) => { if (!json) out.write(s + '\n'); };
   const corpus = await readCorpus([builtinCorpusPath()], { valFraction: 0 });
   const data = prepareData(corpus);
-  const rssBefore = process.memoryUsage().rss;
-  const trainCharsPerSec: Record<string, number> = {};
+  const wasm = defaultKernels() instanceof WasmKernels ? defaultKernels() : undefined;
+  const backends: [keyof BenchResult['trainCharsPerSecByBackend'], Kernels, number][] = [['ts', fastKernels, 1]];
+  if (wasm) backends.push(['wasm1', wasm, 1], ['wasm2', wasm, 2]);
+  const byBackend: BenchResult['trainCharsPerSecByBackend'] = { ts: {} };
   let trainMemoryMB = 0;
-  let model256: Trainer['model'] | undefined;
   for (const H of [256, 512]) {
-    const trainer = Trainer.create(data.vocab, data.train, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: H, layers: 1, seqLength: 64, batchSize: 32 });
-    trainer.trainStep(); // warm-up: compiles the kernels
-    const steps = quick ? 2 : H === 256 ? 12 : 4;
-    const t0 = performance.now();
-    const c0 = trainer.charsSeen;
-    for (let i = 0; i < steps; i++) trainer.trainStep();
-    const sec = (performance.now() - t0) / 1000;
-    trainCharsPerSec[String(H)] = Math.round((trainer.charsSeen - c0) / sec);
-    trainMemoryMB = Math.max(trainMemoryMB, (process.memoryUsage().rss - rssBefore) / 2 ** 20);
-    log(`train H=${H} L=1 T=64 B=32: ${trainCharsPerSec[String(H)]} chars/s`);
-    if (H === 256) model256 = trainer.model;
+    for (const [name, kernels, threads] of backends) {
+      const jsSlow = name === 'ts';
+      const steps = quick ? 2 : jsSlow ? (H === 256 ? 8 : 3) : H === 256 ? 40 : 15;
+      const { rate, memoryMB } = trainRate(data, H, kernels, threads, steps);
+      (byBackend[name] ??= {})[String(H)] = rate;
+      trainMemoryMB = Math.max(trainMemoryMB, memoryMB);
+      log(`train H=${H} L=1 T=64 B=32, ${name === 'ts' ? 'TypeScript kernels' : `${(kernels as WasmKernels).name}, ${threads} thread${threads > 1 ? 's' : ''}`}: ${rate} chars/s`);
+    }
+    if (byBackend.wasm1) log(`  ratio at H=${H}: wasm1/ts ${(byBackend.wasm1[H] / byBackend.ts[H]).toFixed(1)}x, wasm2/wasm1 ${(byBackend.wasm2![H] / byBackend.wasm1[H]).toFixed(2)}x`);
   }
-  const model = model256!;
+  const threads = defaultThreads();
+  const defaultKey = wasm ? (threads >= 2 ? 'wasm2' : 'wasm1') : 'ts';
+  const kernels = wasm ?? fastKernels;
+  const trainer = Trainer.create(data.vocab, data.train, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 256 }, kernels);
+  trainer.dispose();
+  const model = trainer.model;
   // a 200 KB document from the corpus
   let doc = '';
   for (const f of corpus.files) {
@@ -57,13 +86,13 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
   doc = doc.slice(0, 200_000);
   // cold start: a new session, the state at the end of the document, and a proposal
   const coldRuns: number[] = [];
-  for (let r = 0; r < (quick ? 2 : 5); r++) {
+  for (let r = 0; r < (quick ? 2 : 7); r++) {
     const t0 = performance.now();
     const session = new CompletionSession(model);
     session.propose(doc, doc.length);
     coldRuns.push(performance.now() - t0);
   }
-  const coldStartMs = median(coldRuns);
+  const coldStartMs = percentile(coldRuns, 0.5);
   log(`cold start, 200 KB file, H=256: ${coldStartMs.toFixed(1)} ms (median of ${coldRuns.length})`);
   // warm keystrokes: one new character, then a 40-character continuation (the worst case of a proposal)
   const session = new CompletionSession(model);
@@ -71,7 +100,7 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
   session.stateAt(doc, start);
   const keystroke: number[] = [];
   const proposal: number[] = [];
-  const n = quick ? 100 : 1000;
+  const n = quick ? 100 : 2000;
   for (let i = 1; i <= n; i++) {
     const t0 = performance.now();
     const state = session.stateAt(doc, start + i);
@@ -82,7 +111,10 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
     proposal.push(performance.now() - t1);
   }
   const result: BenchResult = {
-    trainCharsPerSec,
+    trainCharsPerSec: byBackend[defaultKey]!,
+    trainCharsPerSecByBackend: byBackend,
+    defaultBackend: kernels.name,
+    defaultThreads: wasm ? threads : 1,
     completionP50Ms: round(percentile(keystroke, 0.5)),
     completionP95Ms: round(percentile(keystroke, 0.95)),
     proposalP95Ms: round(percentile(proposal, 0.95)),
@@ -91,9 +123,9 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
     trainMemoryMB: Math.round(trainMemoryMB),
     vocabSize: data.vocab.size,
   };
-  log(`warm keystroke (1 step + 40-char continuation), H=256: p50 ${result.completionP50Ms} ms, p95 ${result.completionP95Ms} ms`);
+  log(`warm keystroke (1 step + 40-char continuation), H=256, ${kernels.name}: p50 ${result.completionP50Ms} ms, p95 ${result.completionP95Ms} ms`);
   log(`warm keystroke with the proposal rule (stops early): p95 ${result.proposalP95Ms} ms`);
-  log(`memory: peak RSS ${result.peakRssMB} MB, training buffers ${result.trainMemoryMB} MB beyond the corpus`);
+  log(`memory: peak RSS ${result.peakRssMB} MB, training ${result.trainMemoryMB} MB beyond the corpus`);
   if (json) out.write(JSON.stringify(result) + '\n');
   return 0;
 }
@@ -101,9 +133,6 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
 function percentile(xs: number[], q: number): number {
   const s = xs.slice().sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
-function median(xs: number[]): number {
-  return percentile(xs, 0.5);
 }
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;

@@ -1,4 +1,5 @@
 /** `char-rnn train <path...> --out FILE`: trains on files, with a progress bar, plain lines or JSON events. */
+import * as os from 'node:os';
 import { SingleBar } from 'cli-progress';
 import { formatCorpusReport } from '../core/corpus';
 import { JobEvent, runTrainingJob } from '../core/job';
@@ -8,7 +9,7 @@ import { flag, num, parse, requireStr, str, UsageError } from './args';
 
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
     --lr N --clip 5 --clip-mode norm|value --seed 1 --seconds 60 | --steps N --resume FILE --val-fraction 0.05
-    --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60 --json]`;
+    --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60 --threads N --json]`;
 
 export async function trainCommand(args: string[], out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const p = parse(args, {
@@ -16,7 +17,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
     optimizer: { type: 'string' }, lr: { type: 'string' }, clip: { type: 'string' }, 'clip-mode': { type: 'string' }, seed: { type: 'string' },
     seconds: { type: 'string' }, steps: { type: 'string' }, resume: { type: 'string' }, 'val-fraction': { type: 'string' },
     'max-file-kb': { type: 'string' }, 'max-corpus-mb': { type: 'string' }, 'vocab-size': { type: 'string' },
-    'checkpoint-every': { type: 'string' }, json: { type: 'boolean' },
+    'checkpoint-every': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
   }, true);
   if (p.positionals.length === 0) throw new UsageError('train needs at least one path to read');
   const outPath = requireStr(p, 'out');
@@ -37,6 +38,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
   set('clip', num(p, 'clip', { min: 1e-9 }));
   set('clipMode', clipMode as 'norm' | 'value' | undefined);
   set('seed', num(p, 'seed', { integer: true, min: 0, max: 0xffffffff }));
+  set('threads', num(p, 'threads', { integer: true, min: 1, max: 64 }) ?? defaultThreads());
   const steps = num(p, 'steps', { integer: true, min: 1 });
   let seconds = num(p, 'seconds', { min: 0.01 });
   if (steps !== undefined && seconds !== undefined) throw new UsageError('give --seconds or --steps, not both');
@@ -78,6 +80,11 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
     reporter.end();
     process.off('SIGINT', onSigint);
   }
+}
+
+/** Every core but one, at least one: the machine stays responsive while it trains. */
+export function defaultThreads(): number {
+  return Math.max(1, os.availableParallelism() - 1);
 }
 
 const kb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1024));

@@ -6,7 +6,7 @@
  *
  * Shapes (see model.ts): N = T * B rows, row n = t * B + b.
  */
-import { FloatArray } from './kernels';
+import { FloatArray, Kernels, fastKernels } from './kernels';
 import { RnnModel, pointParams, ParamViews } from './model';
 
 /** One chunk of training data: inputs, targets and per-position flags, row n = t * B + b. */
@@ -21,9 +21,16 @@ export interface Chunk {
   weight: Float32Array;
 }
 
-export function allocChunk(T: number, B: number): Chunk {
+export function allocChunk(T: number, B: number, kernels: Kernels = fastKernels): Chunk {
   const N = T * B;
-  return { inputs: new Int32Array(N), targets: new Int32Array(N), reset: new Uint8Array(N), weight: new Float32Array(N) };
+  return { inputs: kernels.allocI32(N), targets: kernels.allocI32(N), reset: kernels.allocU8(N), weight: kernels.allocF32(N) };
+}
+
+export function freeChunk(chunk: Chunk, kernels: Kernels): void {
+  kernels.free(chunk.inputs);
+  kernels.free(chunk.targets);
+  kernels.free(chunk.reset);
+  kernels.free(chunk.weight);
 }
 
 /** Activations and scratch buffers for one (model, T, B), allocated once. */
@@ -57,11 +64,28 @@ export class BpttBuffers<F extends FloatArray = FloatArray> {
   forwardDone = false;
   lastLoss = 0;
   lastWeight = 0;
+  /** gives the buffers back to the kernels' memory */
+  readonly release: () => void;
 
-  constructor(model: RnnModel<F>, T: number, B: number) {
+  /**
+   * `place`, when given, provides each buffer in a fixed order (a worker thread maps them onto the
+   * main thread's shared memory this way); by default they come from the model's kernels.
+   */
+  constructor(model: RnnModel<F>, T: number, B: number, place?: (n: number) => F) {
     const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
     const N = T * B;
-    const alloc = (n: number): F => (model.params instanceof Float64Array ? new Float64Array(n) : new Float32Array(n)) as F;
+    const kn = model.kernels;
+    const owned: F[] = [];
+    const alloc = (n: number): F => {
+      if (place) return place(n);
+      const a = (model.params instanceof Float64Array ? new Float64Array(n) : kn.allocF32(n)) as F;
+      owned.push(a);
+      return a;
+    };
+    this.release = () => {
+      for (const a of owned) if (a instanceof Float32Array) kn.free(a);
+      owned.length = 0;
+    };
     this.T = T;
     this.B = B;
     this.carry = [];
@@ -157,9 +181,11 @@ export function forwardChunk<F extends FloatArray>(model: RnnModel<F>, buf: Bptt
 
 /**
  * The backward pass of the chunk `forwardChunk` just ran: accumulates dL/dparams into `grad` (the
- * parameter layout; zero it before the first chunk of a step). Destroys `buf.probs`.
+ * parameter layout; zero it before the first chunk of a step). Destroys `buf.probs`. The loss is a mean
+ * over `weightTotal` (by default this chunk's own weight; a thread working on a slice of the batch
+ * passes the whole batch's).
  */
-export function backwardChunk<F extends FloatArray>(model: RnnModel<F>, buf: BpttBuffers<F>, chunk: Chunk, grad: F): void {
+export function backwardChunk<F extends FloatArray>(model: RnnModel<F>, buf: BpttBuffers<F>, chunk: Chunk, grad: F, weightTotal = buf.lastWeight): void {
   if (!buf.forwardDone) throw new Error('must run forwardChunk with targets before backwardChunk');
   buf.forwardDone = false;
   const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
@@ -170,7 +196,7 @@ export function backwardChunk<F extends FloatArray>(model: RnnModel<F>, buf: Bpt
   const d: ParamViews<F> = pointParams(model.config, grad);
   const { probs: dy, dH, dU, dhNext, aT, bT, dyT, wT } = buf;
   // forward was: p = softmax(y), loss = -sum w log p[target] / sum w  =>  dy = w (p - onehot(target)) / sum w
-  const scale = buf.lastWeight > 0 ? 1 / buf.lastWeight : 0;
+  const scale = weightTotal > 0 ? 1 / weightTotal : 0;
   for (let n = 0; n < N; n++) {
     const row = n * V;
     const s = chunk.weight[n] * scale;

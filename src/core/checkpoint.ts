@@ -17,7 +17,8 @@
  * step, chars_seen, optimizer, history, resume.
  */
 import { ModelConfig, RnnModel, inputSize, paramLayout, validateConfig } from './model';
-import { Kernels, fastKernels } from './kernels';
+import { defaultKernels } from './backends';
+import { Kernels } from './kernels';
 import { OPTIMIZER_STATE_NAMES, OptimizerName } from './optimizer';
 import { CheckpointFormatError, DecodedSafetensors, decodeSafetensors, encodeSafetensors, readSafetensorsFile, TensorIn, TensorOut, writeFileAtomic } from './safetensors';
 import { MetricPoint, TrainingState, TrainSettings } from './trainer';
@@ -77,7 +78,7 @@ export async function saveCheckpoint(path: string, model: RnnModel, training?: T
   await writeFileAtomic(path, encodeCheckpoint(model, training));
 }
 
-export async function loadCheckpoint(path: string, kernels: Kernels = fastKernels): Promise<LoadedCheckpoint> {
+export async function loadCheckpoint(path: string, kernels: Kernels = defaultKernels()): Promise<LoadedCheckpoint> {
   return fromSafetensors(await readSafetensorsFile(path), path, kernels);
 }
 
@@ -85,7 +86,7 @@ export async function loadCheckpoint(path: string, kernels: Kernels = fastKernel
  * Reads a checkpoint written by this project or by PyTorch with the same names and metadata. Every
  * problem is a CheckpointFormatError that says what is wrong.
  */
-export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint', kernels: Kernels = fastKernels): LoadedCheckpoint {
+export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint', kernels: Kernels = defaultKernels()): LoadedCheckpoint {
   return fromSafetensors(decodeSafetensors(bytes, { source }), source, kernels);
 }
 
@@ -132,7 +133,7 @@ function fromSafetensors({ tensors, metadata }: DecodedSafetensors, source: stri
       if (declared[key] !== undefined && declared[key] !== config[key]) fail(`metadata says ${key} = ${declared[key]} but the tensors give ${config[key]}`);
     }
   }
-  const model = new RnnModel(config, vocab, new Float32Array(paramLayout(config).size), kernels);
+  const model = new RnnModel(config, vocab, kernels.allocF32(paramLayout(config).size), kernels);
   const take = (name: string, shape: number[], into: Float32Array) => {
     const t = get(name);
     if (!(t.data instanceof Float32Array)) fail(`tensor '${name}' has dtype ${t.dtype}, expected a float type`);

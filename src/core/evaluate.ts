@@ -2,7 +2,7 @@
  * Evaluation on held-out text: bits per character (each file from the zero state) and the keystroke
  * savings rate of a simulated user who accepts the engine's proposals.
  */
-import { allocChunk, BpttBuffers, forwardChunk } from './bptt';
+import { allocChunk, BpttBuffers, Chunk, forwardChunk, freeChunk } from './bptt';
 import { EncodedFiles } from './data';
 import { FloatArray } from './kernels';
 import { RnnModel } from './model';
@@ -34,7 +34,17 @@ export function bitsPerChar(model: RnnModel<FloatArray>, files: EncodedFiles, op
   const T = opts.T ?? 64;
   const B = Math.min(opts.B ?? 32, spans.length);
   const buf = new BpttBuffers(model, T, B);
-  const chunk = allocChunk(T, B);
+  const chunk = allocChunk(T, B, model.kernels);
+  try {
+    return bitsPerCharLoop(model, files, spans, buf, chunk);
+  } finally {
+    buf.release();
+    freeChunk(chunk, model.kernels);
+  }
+}
+
+function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans: [number, number][], buf: BpttBuffers<FloatArray>, chunk: Chunk): BitsPerCharResult {
+  const { T, B } = buf;
   const pos = new Array<number>(B).fill(0);
   const end = new Array<number>(B).fill(0);
   let nextSpan = 0;

@@ -106,7 +106,7 @@ export interface GenerateOptions extends SampleOptions {
 export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts: GenerateOptions): Generation {
   validateSampleOptions(opts);
   const V = model.config.vocabSize;
-  const stepper = new InferenceStepper(model, 1);
+  const stepper = InferenceStepper.for(model, 1);
   const s = Float32Array.from(state);
   const scratch = new Float64Array(V);
   const order = new Int32Array(V);
@@ -146,7 +146,7 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
   const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
   const stopAtNewline = opts.stopAtNewline ?? true;
   const newline = model.vocab.idOfCodePoint(10);
-  const stepper = new InferenceStepper(model, W);
+  const stepper = InferenceStepper.for(model, W);
   let states = new Float32Array(L * W * H); // (L, W, H)
   let next = new Float32Array(L * W * H);
   for (let l = 0; l < L; l++) for (let w = 0; w < W; w++) states.set(state.subarray(l * H, (l + 1) * H), (l * W + w) * H);
@@ -241,7 +241,7 @@ export function propose(model: RnnModel<FloatArray>, state: Float32Array, opts: 
 /** Greedy decoding that stops as soon as no longer continuation can beat the best cut so far. */
 function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars: number, minConfidence: number): Generation {
   const V = model.config.vocabSize;
-  const stepper = new InferenceStepper(model, 1);
+  const stepper = InferenceStepper.for(model, 1);
   const s = Float32Array.from(state);
   const p = new Float64Array(V);
   const newline = model.vocab.idOfCodePoint(10);

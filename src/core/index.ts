@@ -31,3 +31,4 @@ export { prepareData } from './prepare';
 export type { PreparedData } from './prepare';
 export { runTrainingJob } from './job';
 export type { TrainingJobOptions, JobEvent } from './job';
+export { defaultKernels, setKernelLog } from './backends';

@@ -7,7 +7,8 @@ import { promises as fsp, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { Corpus, CorpusOptions, readCorpus } from './corpus';
-import { Kernels, fastKernels } from './kernels';
+import { defaultKernels } from './backends';
+import { Kernels } from './kernels';
 import { prepareData } from './prepare';
 import { DEFAULT_TRAIN_SETTINGS, TrainEvent, Trainer, TrainSettings } from './trainer';
 
@@ -37,7 +38,7 @@ export type JobEvent =
 export async function runTrainingJob(opts: TrainingJobOptions): Promise<{ trainer: Trainer; done: TrainEvent & { event: 'done' } }> {
   const emit = opts.onEvent ?? (() => undefined);
   await checkWritableFolder(opts.out);
-  const kernels = opts.kernels ?? fastKernels;
+  const kernels = opts.kernels ?? defaultKernels();
   const resumed = opts.resume ? await loadCheckpoint(opts.resume, kernels) : undefined;
   if (resumed && !resumed.training) throw new Error(`${opts.resume}: holds a model but no training state to resume`);
   if (resumed) {

@@ -17,6 +17,15 @@ export type FloatArray = Float32Array | Float64Array;
 export interface Kernels {
   readonly name: string;
   /**
+   * Zeroed arrays the kernels work on at full speed (inside WebAssembly memory for that backend).
+   * Arrays from elsewhere work too, through a slower path.
+   */
+  allocF32(n: number): Float32Array;
+  allocI32(n: number): Int32Array;
+  allocU8(n: number): Uint8Array;
+  /** Gives back an array from alloc* (nothing to do for the JavaScript backends). */
+  free(a: Float32Array | Int32Array | Uint8Array): void;
+  /**
    * out (M, N) = A (M, K) @ B (N, K)^T, or out += A @ B^T when `accumulate`.
    * Sums are formed in float64 and rounded once when stored.
    */
@@ -66,8 +75,16 @@ function softmaxCrossEntropy(probs: FloatArray, by: FloatArray, targets: Int32Ar
 }
 
 /** The plain triple loop: the definition the fast kernels are tested against. */
+const jsAllocation = {
+  allocF32: (n: number) => new Float32Array(n),
+  allocI32: (n: number) => new Int32Array(n),
+  allocU8: (n: number) => new Uint8Array(n),
+  free: () => undefined,
+};
+
 export const referenceKernels: Kernels = {
   name: 'reference',
+  ...jsAllocation,
   matmulABt(out, A, B, M, N, K, accumulate) {
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
@@ -171,6 +188,7 @@ function fastTranspose(out: FloatArray, A: FloatArray, M: number, N: number): vo
 
 export const fastKernels: Kernels = {
   name: 'js-tiled',
+  ...jsAllocation,
   matmulABt: fastMatmulABt,
   transpose: fastTranspose,
   addTanh,

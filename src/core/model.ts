@@ -11,7 +11,8 @@
  * `malloc_and_point_parameters`), so that a checkpoint, a gradient and an optimizer state are each one
  * array of the same layout.
  */
-import { FloatArray, Kernels, fastKernels } from './kernels';
+import { defaultKernels } from './backends';
+import { FloatArray, Kernels } from './kernels';
 import { Rng } from './rng';
 import { Vocab } from './vocab';
 
@@ -114,7 +115,7 @@ export class RnnModel<F extends FloatArray = Float32Array> {
   readonly w: ParamViews<F>;
   kernels: Kernels;
 
-  constructor(config: ModelConfig, vocab: Vocab, params: F, kernels: Kernels = fastKernels) {
+  constructor(config: ModelConfig, vocab: Vocab, params: F, kernels: Kernels = defaultKernels()) {
     validateConfig(config);
     if (vocab.size !== config.vocabSize) throw new Error(`vocabulary has ${vocab.size} symbols, the model expects ${config.vocabSize}`);
     this.config = { ...config };
@@ -128,9 +129,9 @@ export class RnnModel<F extends FloatArray = Float32Array> {
    * A freshly initialised model: weights uniform in [-1/sqrt(H), 1/sqrt(H)] as PyTorch's nn.RNN and
    * nn.Linear do, biases zero.
    */
-  static create(config: ModelConfig, vocab: Vocab, seed: number, kernels: Kernels = fastKernels): RnnModel<Float32Array> {
+  static create(config: ModelConfig, vocab: Vocab, seed: number, kernels: Kernels = defaultKernels()): RnnModel<Float32Array> {
     validateConfig(config);
-    const params = new Float32Array(paramLayout(config).size);
+    const params = kernels.allocF32(paramLayout(config).size);
     const model = new RnnModel(config, vocab, params, kernels);
     model.initialise(new Rng(seed));
     return model;
@@ -165,13 +166,16 @@ export function zeroState(config: ModelConfig, M = 1): Float32Array {
   return new Float32Array(config.layers * M * config.hiddenSize);
 }
 
+const steppers = new WeakMap<RnnModel<FloatArray>, Map<number, InferenceStepper>>();
+
 /**
- * Inference for M rows at once (a batch of beams, or one document with M = 1). Buffers are allocated
- * once per (model, M) and reused for every step.
+ * Inference for M rows at once (a batch of beams, or one document with M = 1). Its buffers live where
+ * the model's kernels work fastest and are reused for every step: get one with `InferenceStepper.for`.
  */
 export class InferenceStepper {
   readonly model: RnnModel<FloatArray>;
   readonly M: number;
+  private readonly h: Float32Array; // (L, M, H) the state being stepped (copied in and out)
   private readonly u: Float32Array; // (M, H) pre-activation
   private readonly xin: Float32Array; // (M, H) input of the layer above
   readonly logits: Float32Array; // (M, V)
@@ -179,10 +183,21 @@ export class InferenceStepper {
   constructor(model: RnnModel<FloatArray>, M = 1) {
     this.model = model;
     this.M = M;
-    const { hiddenSize: H, vocabSize: V } = model.config;
-    this.u = new Float32Array(M * H);
-    this.xin = new Float32Array(M * H);
-    this.logits = new Float32Array(M * V);
+    const { hiddenSize: H, vocabSize: V, layers: L } = model.config;
+    const kn = model.kernels;
+    this.h = kn.allocF32(L * M * H);
+    this.u = kn.allocF32(M * H);
+    this.xin = kn.allocF32(M * H);
+    this.logits = kn.allocF32(M * V);
+  }
+
+  /** The stepper of a model for M rows, made once and shared (steps are synchronous). */
+  static for(model: RnnModel<FloatArray>, M = 1): InferenceStepper {
+    let byM = steppers.get(model);
+    if (!byM) steppers.set(model, (byM = new Map()));
+    let stepper = byM.get(M);
+    if (!stepper) byM.set(M, (stepper = new InferenceStepper(model, M)));
+    return stepper;
   }
 
   /**
@@ -191,12 +206,14 @@ export class InferenceStepper {
    */
   step(state: Float32Array, ids: ArrayLike<number>, withLogits: boolean): void {
     const { model, M, u, xin } = this;
+    const work = this.h;
+    work.set(state);
     const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
     const { Wxh, Whh, bh } = model.w;
     const kn = model.kernels;
     const MH = M * H;
     for (let l = 0; l < L; l++) {
-      const h = state.subarray(l * MH, (l + 1) * MH); // (M, H) h[t-1] in, h[t] out
+      const h = work.subarray(l * MH, (l + 1) * MH); // (M, H) h[t-1] in, h[t] out
       kn.matmulABt(u, h, Whh[l], M, H, H, false); // u = h[t-1] @ Whh^T
       if (l === 0) {
         const W = Wxh[0]; // (H, V): the one-hot product is column x of Wxh
@@ -217,14 +234,16 @@ export class InferenceStepper {
         xin[i] = hi;
       }
     }
-    if (withLogits) this.outputs(state);
+    state.set(work);
+    if (withLogits) this.outputs(work);
   }
 
   /** logits (M, V) = h[L-1] @ Why^T + by, from the current state. */
   outputs(state: Float32Array): Float32Array {
     const { model, M } = this;
     const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
-    const top = state.subarray((L - 1) * M * H, L * M * H);
+    if (state !== this.h) this.h.set(state);
+    const top = this.h.subarray((L - 1) * M * H, L * M * H);
     model.kernels.matmulABt(this.logits, top, model.w.Why, M, V, H, false);
     const by = model.w.by;
     for (let m = 0; m < M; m++) for (let v = 0; v < V; v++) this.logits[m * V + v] += by[v];

@@ -55,7 +55,7 @@ export class CompletionSession {
     this.block = Math.max(1, Math.floor(this.window / 4));
     this.snapshotEvery = opts.snapshotEvery ?? 64;
     this.lookaheadSteps = opts.lookaheadSteps ?? 8;
-    this.stepper = new InferenceStepper(model, 1);
+    this.stepper = InferenceStepper.for(model, 1);
   }
 
   /** Where the state for `offset` starts from zero (see the file comment). */

@@ -3,10 +3,12 @@
  * periodic validation on held-out files, and a state that a checkpoint captures completely, so that a
  * resumed run continues exactly as an uninterrupted one would.
  */
-import { allocChunk, backwardChunk, BpttBuffers, Chunk, forwardChunk } from './bptt';
+import { allocChunk, Chunk } from './bptt';
+import { SlicedSteps } from './threads/slices';
 import { EncodedFiles, fingerprint, StreamSampler, StreamState } from './data';
 import { bitsPerChar } from './evaluate';
-import { Kernels, fastKernels } from './kernels';
+import { defaultKernels } from './backends';
+import { Kernels } from './kernels';
 import { ModelConfig, RnnModel, validateConfig } from './model';
 import { ClipMode, DEFAULT_LEARNING_RATE, Optimizer, OptimizerName, validateOptimizerSettings } from './optimizer';
 import { Rng } from './rng';
@@ -32,6 +34,8 @@ export interface TrainSettings {
   valMaxChars: number;
   /** a point of loss history every this many steps */
   historyEverySteps: number;
+  /** threads sharing each step (data-parallel over the streams; needs the WebAssembly backend above 1) */
+  threads: number;
 }
 
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
@@ -48,6 +52,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   valEverySteps: 100,
   valMaxChars: 20000,
   historyEverySteps: 10,
+  threads: 1,
 };
 
 export function validateTrainSettings(s: TrainSettings): void {
@@ -62,6 +67,7 @@ export function validateTrainSettings(s: TrainSettings): void {
   int('valEverySteps', 1, 1e9);
   int('valMaxChars', 0, 1e9);
   int('historyEverySteps', 1, 1e9);
+  int('threads', 1, 64);
   if (!(s.lineStartProb >= 0 && s.lineStartProb <= 1)) throw new Error(`lineStartProb must be in [0, 1], got ${s.lineStartProb}`);
   validateOptimizerSettings({ name: s.optimizer, learningRate: s.learningRate, clipMode: s.clipMode, clip: s.clip });
 }
@@ -131,9 +137,9 @@ export class Trainer {
   readonly resumedExactly: boolean;
   private readonly rng: Rng;
   private readonly sampler: StreamSampler;
-  private readonly buf: BpttBuffers<Float32Array>;
+  private readonly steps: SlicedSteps;
+  /** (T, B) the batch of the current step */
   private readonly chunk: Chunk;
-  private readonly grad: Float32Array;
 
   private constructor(model: RnnModel, settings: TrainSettings, train: EncodedFiles, val: EncodedFiles | undefined, state?: TrainingState) {
     validateTrainSettings(settings);
@@ -145,9 +151,8 @@ export class Trainer {
     this.optimizer = new Optimizer({ name: settings.optimizer, learningRate: settings.learningRate, clipMode: settings.clipMode, clip: settings.clip }, model.params.length);
     this.rng = new Rng(settings.seed ^ 0x5eed1e55);
     this.sampler = new StreamSampler(train, model.vocab, B, settings.lineStartProb);
-    this.buf = new BpttBuffers(model, T, B);
+    this.steps = new SlicedSteps(model, T, B, settings.threads);
     this.chunk = allocChunk(T, B);
-    this.grad = new Float32Array(model.params.length);
     this.smoothLoss = Math.log(model.config.vocabSize);
     let exact = false;
     if (state) {
@@ -161,7 +166,7 @@ export class Trainer {
         && state.settings.seqLength === T && state.settings.seed === settings.seed && state.settings.lineStartProb === settings.lineStartProb) {
         this.rng.setState(r.rng);
         this.sampler.setState(r.streams);
-        for (let l = 0; l < L; l++) this.buf.carry[l].set(r.carry.subarray(l * B * H, (l + 1) * B * H));
+        this.steps.setCarry(r.carry);
         this.smoothLoss = r.smoothLoss;
         exact = true;
       } else if (r) {
@@ -174,7 +179,7 @@ export class Trainer {
   }
 
   /** A new model on the given data, its vocabulary built from the training files. */
-  static create(vocab: Vocab, train: EncodedFiles, val: EncodedFiles | undefined, settings: TrainSettings, kernels: Kernels = fastKernels): Trainer {
+  static create(vocab: Vocab, train: EncodedFiles, val: EncodedFiles | undefined, settings: TrainSettings, kernels: Kernels = defaultKernels()): Trainer {
     validateTrainSettings(settings);
     const config: ModelConfig = { vocabSize: vocab.size, hiddenSize: settings.hiddenSize, layers: settings.layers };
     const model = RnnModel.create(config, vocab, settings.seed, kernels);
@@ -186,7 +191,7 @@ export class Trainer {
    * always carries over; the streams and carried state too when the data and chunking are unchanged.
    */
   static resume(model: RnnModel, state: TrainingState, train: EncodedFiles, val: EncodedFiles | undefined, overrides: Partial<TrainSettings> = {}): Trainer {
-    const settings: TrainSettings = { ...state.settings, ...overrides, hiddenSize: model.config.hiddenSize, layers: model.config.layers };
+    const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...state.settings, ...overrides, hiddenSize: model.config.hiddenSize, layers: model.config.layers };
     return new Trainer(model, settings, train, val, state);
   }
 
@@ -194,12 +199,11 @@ export class Trainer {
   trainStep(): number {
     const { seqLength: T } = this.settings;
     this.sampler.fill(this.chunk, T, this.rng);
-    this.grad.fill(0);
-    const loss = forwardChunk(this.model, this.buf, this.chunk);
-    backwardChunk(this.model, this.buf, this.chunk, this.grad);
-    this.optimizer.update(this.model.params, this.grad);
+    const { lossSum, weight } = this.steps.step(this.chunk);
+    const loss = weight > 0 ? lossSum / weight : 0;
+    this.optimizer.update(this.model.params, this.steps.gradient);
     this.step++;
-    this.charsSeen += this.buf.lastWeight;
+    this.charsSeen += weight;
     this.smoothLoss = this.step === 1 && this.history.length === 0 ? loss : 0.95 * this.smoothLoss + 0.05 * loss;
     if (this.step % this.settings.historyEverySteps === 0) this.history.push({ step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss });
     return loss;
@@ -271,12 +275,14 @@ export class Trainer {
     return done;
   }
 
+  /** Gives the trainer's buffers back to the kernels' memory; the model stays usable. */
+  dispose(): void {
+    this.steps.dispose();
+  }
+
   /** The state to save, sharing no buffer with the live trainer. */
   snapshot(): TrainingState {
-    const { layers: L, hiddenSize: H } = this.model.config;
-    const B = this.settings.batchSize;
-    const carry = new Float32Array(L * B * H);
-    for (let l = 0; l < L; l++) carry.set(this.buf.carry[l], l * B * H);
+    const carry = this.steps.getCarry();
     const optimState: Record<string, Float32Array> = {};
     for (const [k, v] of Object.entries(this.optimizer.state)) optimState[k] = Float32Array.from(v);
     return {
