@@ -13,6 +13,7 @@
  * Memory stays bounded by the caps: a file is read with a limit of min(per-file cap, corpus budget left),
  * so at most `maxCorpusBytes` of accepted text plus one file are ever held.
  */
+import picomatch from 'picomatch';
 import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
@@ -28,7 +29,8 @@ export type SkipReason =
   | 'corpus-cap'
   | 'unreadable'
   | 'empty'
-  | 'not-text-extension';
+  | 'not-text-extension'
+  | 'not-included';
 
 /** Options of {@link readCorpus}; every field is optional. */
 export interface CorpusOptions {
@@ -40,6 +42,13 @@ export interface CorpusOptions {
   valFraction?: number;
   /** Extra gitignore-syntax patterns, relative to each root folder. A `.gitignore` cannot re-include what they exclude. */
   extraIgnore?: string[];
+  /**
+   * Glob patterns (VS Code's syntax: `**`, `*`, `{a,b}`), relative to each root, of files and folders to
+   * leave out, as `files.exclude` and `search.exclude` give them. Checked before the ignore files.
+   */
+  excludeGlobs?: string[];
+  /** When not empty, only files matching one of these globs (relative to each root) are read. */
+  includeGlobs?: string[];
   /** Skip dependency/build folders, lock files, minified files and binary-ish extensions. Default true. */
   useDefaultExcludes?: boolean;
   /** Cancels the walk: {@link readCorpus} rejects with an Error named 'AbortError'. */
@@ -152,6 +161,8 @@ interface ValidatedOptions {
   maxCorpusBytes: number;
   valFraction: number;
   extraIgnore: readonly string[];
+  excludeGlob: ((relPath: string) => boolean) | undefined;
+  includeGlob: ((relPath: string) => boolean) | undefined;
   useDefaultExcludes: boolean;
   signal: AbortSignal | undefined;
   onProgress: CorpusOptions['onProgress'];
@@ -353,7 +364,7 @@ class CorpusWalker {
       }
 
       if (isDirectory) {
-        const ignoredBy = matchIgnore(root, matcher, `${relPath}/`);
+        const ignoredBy = this.excludedByGlob(relPath) ?? matchIgnore(root, matcher, `${relPath}/`);
         if (ignoredBy !== undefined) {
           this.skip(absPath, shownPath, 'ignored', ignoredBy, true);
         } else if (this.options.useDefaultExcludes && DEFAULT_EXCLUDED_DIRS.has(entry.name)) {
@@ -367,13 +378,21 @@ class CorpusWalker {
       this.countFile();
       if (this.seenFiles.has(absPath)) continue;
       this.seenFiles.add(absPath);
-      const ignoredBy = matchIgnore(root, matcher, relPath);
+      const ignoredBy = this.excludedByGlob(relPath) ?? matchIgnore(root, matcher, relPath);
       if (ignoredBy !== undefined) {
         this.skip(absPath, shownPath, 'ignored', ignoredBy, false);
         continue;
       }
+      if (this.options.includeGlob && !this.options.includeGlob(relPath)) {
+        this.skip(absPath, shownPath, 'not-included', 'matches none of the include patterns', false);
+        continue;
+      }
       await this.considerFile(absPath, shownPath, entry.name, stats);
     }
+  }
+
+  private excludedByGlob(relPath: string): string | undefined {
+    return this.options.excludeGlob?.(relPath) ? 'matched an exclude pattern of the settings' : undefined;
   }
 
   /** Name, size and content checks of one file, then accepts it. `stats` is fetched when not given. */
@@ -500,10 +519,19 @@ function validateOptions(options: CorpusOptions): ValidatedOptions {
     maxCorpusBytes,
     valFraction,
     extraIgnore: options.extraIgnore ?? [],
+    excludeGlob: globMatcher(options.excludeGlobs),
+    includeGlob: globMatcher(options.includeGlobs),
     useDefaultExcludes: options.useDefaultExcludes ?? true,
     signal: options.signal,
     onProgress: options.onProgress,
   };
+}
+
+/** One predicate for a list of VS Code globs, or undefined for an empty list. */
+function globMatcher(globs: string[] | undefined): ((relPath: string) => boolean) | undefined {
+  const list = (globs ?? []).filter((g) => g.trim() !== '');
+  if (list.length === 0) return undefined;
+  return picomatch(list, { dot: true, nocase: IGNORE_CASE });
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -359,6 +359,36 @@ describe('corpus: readCorpus', () => {
     assert.match(skippedEntry(corpus, 'README.md').detail, /extra exclude/);
   });
 
+  it('applies VS Code exclude globs (files.exclude, search.exclude) to files and folders, never descending', async () => {
+    write('a.log', 'log\n');
+    write('src/keep.ts', 'keep\n');
+    write('src/gen/out.ts', 'generated\n');
+    write('tmp/x.ts', 'tmp\n');
+    const spy = spyOnFileAccess();
+    let corpus: Corpus;
+    try {
+      corpus = await readCorpus([tmp], { excludeGlobs: ['**/*.{log,txt}', '**/gen', 'tmp/**'] });
+    } finally {
+      spy.restore();
+    }
+    assert.deepEqual(accepted(corpus), ['src/keep.ts']);
+    assert.deepEqual(skippedAs(corpus, 'ignored'), ['a.log', 'src/gen', 'tmp']);
+    assert.match(skippedEntry(corpus, 'tmp').detail, /exclude pattern of the settings/);
+    const inside = spy.touched.map((p) => path.relative(tmp, p).split(path.sep).join('/'));
+    assert.ok(!inside.some((p) => p.startsWith('src/gen') || p.startsWith('tmp')), `excluded folders are never read: ${inside.join(', ')}`);
+  });
+
+  it('reads only files matching the include globs when there are any', async () => {
+    write('a.ts', 'a\n');
+    write('lib/b.js', 'b\n');
+    write('lib/c.ts', 'c\n');
+    const corpus = await readCorpus([tmp], { includeGlobs: ['**/*.ts'] });
+    assert.deepEqual(accepted(corpus), ['a.ts', 'lib/c.ts']);
+    assert.deepEqual(skippedAs(corpus, 'not-included'), ['lib/b.js']);
+    const all = await readCorpus([tmp], { includeGlobs: [] });
+    assert.equal(all.files.length, 3);
+  });
+
   it('prefixes relative paths with the root basename when several roots are given, files included', async () => {
     write('alpha/x.ts', 'x\n');
     write('beta/y.ts', 'y\n');
