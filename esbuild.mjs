@@ -19,6 +19,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
+  // the training process the extension forks
+  { ...common, entryPoints: ['src/extension/training/process-main.ts'], outfile: 'dist/trainer-process.js' },
   // the training worker thread, next to every bundle that may start it
   { ...common, entryPoints: ['src/core/threads/train-worker.ts'], outfile: 'dist/train-worker.js' },
 ];

@@ -32,3 +32,4 @@ export type { PreparedData } from './prepare';
 export { runTrainingJob } from './job';
 export type { TrainingJobOptions, JobEvent } from './job';
 export { defaultKernels, setKernelLog } from './backends';
+export { releaseModel } from './model';

@@ -161,6 +161,17 @@ export class RnnModel<F extends FloatArray = Float32Array> {
   }
 }
 
+/**
+ * Gives a Float32 model's memory back to its kernels (its parameters and the buffers of its inference
+ * steppers). The model must not be used afterwards.
+ */
+export function releaseModel(model: RnnModel<FloatArray>): void {
+  const byM = steppers.get(model);
+  if (byM) for (const stepper of byM.values()) stepper.release();
+  steppers.delete(model);
+  if (model.params instanceof Float32Array) model.kernels.free(model.params);
+}
+
 /** A hidden state for M rows (beams or documents): (L, M, H), layer-major so each layer's rows are contiguous. */
 export function zeroState(config: ModelConfig, M = 1): Float32Array {
   return new Float32Array(config.layers * M * config.hiddenSize);
@@ -189,6 +200,11 @@ export class InferenceStepper {
     this.u = kn.allocF32(M * H);
     this.xin = kn.allocF32(M * H);
     this.logits = kn.allocF32(M * V);
+  }
+
+  release(): void {
+    const kn = this.model.kernels;
+    for (const a of [this.h, this.u, this.xin, this.logits]) kn.free(a);
   }
 
   /** The stepper of a model for M rows, made once and shared (steps are synchronous). */

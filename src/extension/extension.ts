@@ -1,18 +1,57 @@
 /**
- * The extension's entry point. `activate()` only wires: each part gets what it needs and every
- * disposable goes into `context.subscriptions`. (Training and completions arrive with later issues.)
+ * The extension's entry point. `activate()` only wires: each part gets exactly what it needs and every
+ * disposable goes into `context.subscriptions`. `deactivate()` waits (bounded) for a running training
+ * process to save and exit.
  */
 import * as vscode from 'vscode';
+import { setKernelLog } from '../core/backends';
+import { ModelStore } from './model-store';
+import { StatusItem, SHOW_ACTIONS_COMMAND } from './status';
+import { TrainingController } from './training/controller';
+import { WorkspaceTraining } from './workspace-training';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('Char RNN');
-  context.subscriptions.push(
-    output,
-    vscode.commands.registerCommand('charRnn.showModelInfo', () => {
-      output.appendLine('No model yet: training arrives with "Char RNN: Train on Workspace".');
-      output.show(true);
-    }),
-  );
+/** What the extension exports: its parts, for the integration tests and other extensions. */
+export interface CharRnnApi {
+  store: ModelStore;
+  controller: TrainingController;
+  status: StatusItem;
+  training: WorkspaceTraining;
 }
 
-export function deactivate(): void {}
+let shutdown: (() => Promise<void>) | undefined;
+
+export function activate(context: vscode.ExtensionContext): CharRnnApi {
+  const output = vscode.window.createOutputChannel('Char RNN');
+  setKernelLog((message) => output.appendLine(message));
+  const store = new ModelStore(context.storageUri ?? context.globalStorageUri);
+  const controller = new TrainingController(context.asAbsolutePath('dist/trainer-process.js'), (line) => output.appendLine(line));
+  const status = new StatusItem();
+  const training = new WorkspaceTraining(store, controller, status, output);
+  const command = (id: string, run: () => Promise<void> | void) => vscode.commands.registerCommand(id, run);
+  context.subscriptions.push(
+    output,
+    store,
+    controller,
+    status,
+    training,
+    vscode.workspace.registerTextDocumentContentProvider('char-rnn', training.infoProvider),
+    command('charRnn.trainWorkspace', () => training.trainWorkspace()),
+    command('charRnn.stopTraining', () => training.stopTraining()),
+    command('charRnn.resumeTraining', () => training.resumeTraining()),
+    command('charRnn.resetModel', () => training.resetModel()),
+    command('charRnn.showModelInfo', () => training.showModelInfo()),
+    command('charRnn.exportModel', () => training.exportModel()),
+    command('charRnn.importModel', () => training.importModel()),
+    command(SHOW_ACTIONS_COMMAND, () => training.showActions()),
+    command('charRnn.showOutput', () => output.show(true)),
+    vscode.workspace.onDidSaveTextDocument((doc) => training.onDidSave(doc)),
+    vscode.workspace.onDidChangeConfiguration((e) => training.onDidChangeConfiguration(e)),
+  );
+  shutdown = () => controller.shutdown();
+  void training.initialise();
+  return { store, controller, status, training };
+}
+
+export function deactivate(): Promise<void> | undefined {
+  return shutdown?.();
+}

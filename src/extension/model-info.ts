@@ -1,0 +1,64 @@
+/** The "Char RNN: Show Model Info" document: the model, its training, its corpus, as Markdown. */
+import { paramLayout } from '../core/model';
+import type { ModelStore } from './model-store';
+import type { TrainerMessage, TrainJobRequest } from './training/protocol';
+
+/** The corpus message of the last full training run, kept in the storage folder. */
+export type CorpusReport = Omit<TrainerMessage & { type: 'corpus' }, 'type'> & { at: string };
+
+const LISTED = 200;
+
+export function formatModelInfo(store: ModelStore, corpus: CorpusReport | undefined, job: TrainJobRequest | undefined, lastError: string | undefined): string {
+  const lines: string[] = ['# Char RNN model', ''];
+  const state = store.state;
+  if (job) lines.push(`**Training now** (${job.kind === 'new' ? 'a new model' : job.kind === 'resume' ? 'resumed' : 'fine-tuning on saved files'}).`, '');
+  if (lastError) lines.push(`**Last error:** ${lastError}`, '');
+  if (state.kind === 'none') {
+    lines.push('No model yet: run **Char RNN: Train on Workspace** or **Char RNN: Import Model...**.', '');
+  } else if (state.kind === 'invalid') {
+    lines.push(`The stored checkpoint cannot be read: ${state.message}`, '', 'Run **Char RNN: Reset Model** and train again, or import a model.', '');
+  } else {
+    const { model, training } = state.checkpoint;
+    const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
+    lines.push('## Model', '');
+    lines.push(`- Vanilla RNN: hidden size ${H}, ${L} layer${L > 1 ? 's' : ''}, ${V} symbols (${V - 1} characters and the unknown symbol)`);
+    lines.push(`- Parameters: ${paramLayout(model.config).size.toLocaleString()}`);
+    lines.push(`- Checkpoint: \`${store.checkpointPath}\` (${(state.bytes / 1024 / 1024).toFixed(2)} MB, saved ${state.savedAt.toLocaleString()})`);
+    lines.push('');
+    if (training) {
+      const s = training.settings;
+      const lastVal = [...training.history].reverse().find((p) => p.valBitsPerChar !== undefined);
+      const last = training.history[training.history.length - 1];
+      lines.push('## Training', '');
+      lines.push(`- Steps: ${training.step.toLocaleString()}, characters seen: ${Math.round(training.charsSeen).toLocaleString()}`);
+      if (last) lines.push(`- Training loss (smoothed): ${last.loss.toFixed(3)} nats/char`);
+      if (lastVal) lines.push(`- Validation: ${lastVal.valBitsPerChar!.toFixed(3)} bits/char (at step ${lastVal.step.toLocaleString()})`);
+      lines.push(`- Settings: ${s.optimizer}, learning rate ${s.learningRate}, clip ${s.clipMode} ${s.clip}, ${s.seqLength} steps x ${s.batchSize} streams, seed ${s.seed}, ${s.threads ?? 1} thread${(s.threads ?? 1) > 1 ? 's' : ''}`);
+      lines.push('');
+      const points = training.history.filter((p) => p.valBitsPerChar !== undefined).slice(-20);
+      if (points.length > 0) {
+        lines.push('| step | characters seen | loss (nats/char) | validation (bits/char) |', '|---:|---:|---:|---:|');
+        for (const p of points) lines.push(`| ${p.step} | ${Math.round(p.charsSeen).toLocaleString()} | ${p.loss.toFixed(3)} | ${p.valBitsPerChar!.toFixed(3)} |`);
+        lines.push('');
+      }
+    } else {
+      lines.push('This model was imported: it has no training state.', '');
+    }
+  }
+  if (corpus) {
+    lines.push(`## Corpus (read ${new Date(corpus.at).toLocaleString()})`, '');
+    lines.push(`- Files used: ${corpus.files.toLocaleString()} (${corpus.trainFiles} for training, ${corpus.valFiles} held out), ${(corpus.bytes / 1024 / 1024).toFixed(2)} MB, ${corpus.chars.toLocaleString()} characters`);
+    if (corpus.unknownChars > 0) lines.push(`- Characters outside the vocabulary: ${corpus.unknownChars.toLocaleString()}`);
+    const reasons = Object.entries(corpus.skippedByReason).map(([r, n]) => `${n} ${r}`).join(', ');
+    lines.push(`- Skipped: ${corpus.skippedCount.toLocaleString()}${reasons ? ` (${reasons})` : ''}`);
+    for (const w of corpus.warnings) lines.push(`- Warning: ${w}`);
+    lines.push('', '### Files used', '');
+    for (const f of corpus.used.slice(0, LISTED)) lines.push(`- \`${f.relPath}\` (${f.bytes.toLocaleString()} bytes${f.split === 'val' ? ', held out' : ''})`);
+    if (corpus.files > LISTED) lines.push(`- ... and ${(corpus.files - LISTED).toLocaleString()} more`);
+    lines.push('', '### Skipped', '');
+    for (const s of corpus.skipped.slice(0, LISTED)) lines.push(`- \`${s.relPath}\`: ${s.reason} (${s.detail})`);
+    if (corpus.skippedCount > LISTED) lines.push(`- ... and ${(corpus.skippedCount - LISTED).toLocaleString()} more`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,99 @@
+/**
+ * The workspace's model: one checkpoint file in the extension's storage folder (the workspace's, or
+ * the global one when no folder is open), loaded on activation and again whenever training writes it,
+ * so that completions work right after a restart. A corrupt or foreign file is reported, never thrown.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { decodeCheckpoint, encodeCheckpoint, LoadedCheckpoint } from '../core/checkpoint';
+import { releaseModel } from '../core/model';
+import { writeFileAtomic } from '../core/safetensors';
+
+export const CHECKPOINT_NAME = 'model.safetensors';
+
+export type ModelState =
+  | { kind: 'none' }
+  | { kind: 'loaded'; checkpoint: LoadedCheckpoint; bytes: number; savedAt: Date }
+  | { kind: 'invalid'; message: string };
+
+export class ModelStore implements vscode.Disposable {
+  readonly folder: string;
+  readonly checkpointPath: string;
+  private current: ModelState = { kind: 'none' };
+  private readonly changed = new vscode.EventEmitter<ModelState>();
+  /** fires after every load, reset or import */
+  readonly onDidChange = this.changed.event;
+  private loading: Promise<ModelState> | undefined;
+
+  constructor(storage: vscode.Uri) {
+    this.folder = storage.fsPath;
+    this.checkpointPath = path.join(this.folder, CHECKPOINT_NAME);
+  }
+
+  get state(): ModelState {
+    return this.current;
+  }
+
+  /** (Re)reads the checkpoint; concurrent calls share one read. */
+  load(): Promise<ModelState> {
+    this.loading ??= this.read().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async read(): Promise<ModelState> {
+    let next: ModelState;
+    try {
+      const bytes = await fsp.readFile(this.checkpointPath);
+      const stat = await fsp.stat(this.checkpointPath);
+      next = { kind: 'loaded', checkpoint: decodeCheckpoint(bytes, this.checkpointPath), bytes: bytes.length, savedAt: stat.mtime };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      next = e.code === 'ENOENT' ? { kind: 'none' } : { kind: 'invalid', message: e.message };
+    }
+    this.replace(next);
+    return next;
+  }
+
+  private replace(next: ModelState): void {
+    const previous = this.current;
+    this.current = next;
+    this.changed.fire(next);
+    if (previous.kind === 'loaded') releaseModel(previous.checkpoint.model);
+  }
+
+  /** Deletes the checkpoint: the workspace has no model any more. */
+  async reset(): Promise<void> {
+    await fsp.rm(this.checkpointPath, { force: true });
+    this.replace({ kind: 'none' });
+  }
+
+  /** Validates a checkpoint from elsewhere, then makes it the workspace's model. */
+  async importFrom(file: string): Promise<LoadedCheckpoint> {
+    const bytes = await fsp.readFile(file);
+    const checkpoint = decodeCheckpoint(bytes, path.basename(file)); // throws, with the reason, before anything is replaced
+    releaseModel(checkpoint.model);
+    await fsp.mkdir(this.folder, { recursive: true });
+    await writeFileAtomic(this.checkpointPath, bytes);
+    const state = await this.load();
+    if (state.kind !== 'loaded') throw new Error(state.kind === 'invalid' ? state.message : 'the imported model could not be read back');
+    return state.checkpoint;
+  }
+
+  /** Writes the current model (with its training state) to `file`. */
+  async exportTo(file: string): Promise<void> {
+    if (this.current.kind !== 'loaded') throw new Error('there is no model to export');
+    const { model, training } = this.current.checkpoint;
+    await writeFileAtomic(file, encodeCheckpoint(model, training));
+  }
+
+  async ensureFolder(): Promise<void> {
+    await fsp.mkdir(this.folder, { recursive: true });
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    if (this.current.kind === 'loaded') releaseModel(this.current.checkpoint.model);
+    this.current = { kind: 'none' };
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The boundary between the extension host and the training process (a fork of
+ * dist/trainer-process.js): one type per message, both sides import these definitions.
+ */
+import type { SkipReason } from '../../core/corpus';
+import type { MetricPoint, TrainSettings } from '../../core/trainer';
+
+/** What to train: the extension host decides, the training process does it. */
+export interface TrainJobRequest {
+  /** workspace folders (or single files) to read */
+  roots: string[];
+  /** checkpoint path (written atomically, periodically and at the end) */
+  out: string;
+  /** continue from this checkpoint, optimizer state included */
+  resume?: string;
+  /** settings of a new model (the shape is ignored when resuming) */
+  settings: Partial<TrainSettings>;
+  corpus: {
+    maxFileBytes: number;
+    maxCorpusBytes: number;
+    valFraction: number;
+    excludeGlobs: string[];
+    includeGlobs: string[];
+  };
+  /** time budget of this run */
+  seconds: number;
+  checkpointEverySec: number;
+  /** what started it, for the messages */
+  kind: 'new' | 'resume' | 'fineTune';
+}
+
+/** A file of the corpus, as reported (no content crosses the boundary). */
+export interface CorpusEntry {
+  relPath: string;
+  bytes: number;
+  split: 'train' | 'val';
+}
+export interface SkippedCorpusEntry {
+  relPath: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+/** At most this many files of each list cross the boundary; the counts are always complete. */
+export const MAX_LISTED_FILES = 2000;
+
+/** extension host -> training process */
+export type HostMessage =
+  /** start the job (once per process) */
+  | { type: 'start'; job: TrainJobRequest }
+  /** save a checkpoint and exit */
+  | { type: 'stop' };
+
+/** training process -> extension host */
+export type TrainerMessage =
+  | { type: 'log'; message: string }
+  | {
+      type: 'corpus';
+      files: number;
+      trainFiles: number;
+      valFiles: number;
+      chars: number;
+      bytes: number;
+      unknownChars: number;
+      used: CorpusEntry[];
+      skipped: SkippedCorpusEntry[];
+      skippedCount: number;
+      skippedByReason: Partial<Record<SkipReason, number>>;
+      warnings: string[];
+    }
+  | { type: 'start'; step: number; charsSeen: number; parameters: number; trainChars: number; valChars: number; resumedExactly: boolean; backend: string; threads: number }
+  | { type: 'progress'; step: number; charsSeen: number; loss: number; charsPerSec: number; elapsedSec: number; fraction: number; etaSec: number }
+  | { type: 'val'; step: number; charsSeen: number; loss: number; valBitsPerChar: number }
+  | { type: 'checkpoint'; step: number; charsSeen: number; loss: number; path: string }
+  | { type: 'done'; step: number; charsSeen: number; loss: number; valBitsPerChar?: number; reason: 'steps' | 'time' | 'stopped'; elapsedSec: number; charsPerSec: number; history: MetricPoint[] }
+  /** the job failed; `user` errors are about the input (no files, bad checkpoint), not bugs */
+  | { type: 'error'; message: string; kind: 'user' | 'internal' };

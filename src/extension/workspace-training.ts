@@ -1,0 +1,401 @@
+/**
+ * Training in the editor: the commands' behaviour (train, stop, resume, reset, info, export, import),
+ * the progress notification, the status bar's state, training on save, and what happens when settings
+ * change. It owns no process itself: the TrainingController runs the jobs, the ModelStore holds the
+ * model.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatModelInfo, CorpusReport } from './model-info';
+import { ModelState, ModelStore } from './model-store';
+import { editorExcludes, readSettings, Settings } from './settings';
+import { StatusItem } from './status';
+import { JobOutcome, TrainingController } from './training/controller';
+import { TrainerMessage, TrainJobRequest } from './training/protocol';
+
+export const INFO_URI = vscode.Uri.parse('char-rnn:/Char%20RNN%20Model%20Info.md');
+const CORPUS_REPORT = 'corpus.json';
+
+type JobKind = TrainJobRequest['kind'];
+
+export class WorkspaceTraining implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private corpus: CorpusReport | undefined;
+  private lastError: string | undefined;
+  private readonly infoChanged = new vscode.EventEmitter<vscode.Uri>();
+  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly pendingSaves = new Set<string>();
+
+  constructor(
+    private readonly store: ModelStore,
+    private readonly controller: TrainingController,
+    private readonly status: StatusItem,
+    private readonly output: vscode.OutputChannel,
+  ) {
+    this.disposables.push(
+      this.infoChanged,
+      store.onDidChange((state) => {
+        if (!controller.isRunning) this.showModelState(state);
+        this.infoChanged.fire(INFO_URI);
+      }),
+      controller.onMessage((m) => this.onTrainerMessage(m)),
+    );
+  }
+
+  /** The read-only "Model Info" document's content provider. */
+  readonly infoProvider: vscode.TextDocumentContentProvider = {
+    onDidChange: this.infoChanged.event,
+    provideTextDocumentContent: () => formatModelInfo(this.store, this.corpus, this.controller.currentJob, this.lastError),
+  };
+
+  /** Reads the stored model and the last corpus report; warns about an unreadable checkpoint. */
+  async initialise(): Promise<void> {
+    try {
+      this.corpus = JSON.parse(await fsp.readFile(path.join(this.store.folder, CORPUS_REPORT), 'utf8')) as CorpusReport;
+    } catch {
+      this.corpus = undefined;
+    }
+    const state = await this.store.load();
+    if (state.kind === 'invalid') {
+      this.output.appendLine(`The stored model cannot be read: ${state.message}`);
+      void vscode.window.showWarningMessage(`Char RNN: the stored model cannot be read (${state.message}).`, 'Reset Model', 'Show Details').then((choice) => {
+        if (choice === 'Reset Model') void this.resetModel(false);
+        if (choice === 'Show Details') this.output.show(true);
+      });
+    }
+  }
+
+  // ---- commands ----------------------------------------------------------------------------------
+
+  async trainWorkspace(): Promise<void> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 0) {
+      void vscode.window.showErrorMessage('Char RNN trains on the files of a workspace: open a folder first.');
+      return;
+    }
+    if (this.controller.isRunning) {
+      const choice = await vscode.window.showInformationMessage('Char RNN is already training.', 'Restart Training', 'Stop Training');
+      if (choice === 'Stop Training') return this.stopTraining();
+      if (choice !== 'Restart Training') return;
+      await this.controller.stop();
+    }
+    const state = this.store.state;
+    if (state.kind === 'loaded' && state.checkpoint.training) {
+      const steps = state.checkpoint.training.step.toLocaleString();
+      const choice = await vscode.window.showWarningMessage(
+        `This workspace already has a model (${steps} training steps). Train a new one from scratch, or continue training this one?`,
+        { modal: true },
+        'Train New Model',
+        'Resume Training',
+      );
+      if (choice === 'Resume Training') return this.resumeTraining();
+      if (choice !== 'Train New Model') return;
+    }
+    await this.runJob('new', folders.map((f) => f.uri.fsPath));
+  }
+
+  async resumeTraining(): Promise<void> {
+    if (this.controller.isRunning) {
+      void vscode.window.showInformationMessage('Char RNN is already training.');
+      return;
+    }
+    const state = this.store.state;
+    if (state.kind !== 'loaded' || !state.checkpoint.training) {
+      const choice = await vscode.window.showInformationMessage(
+        state.kind === 'loaded' ? 'This model has no training state to resume (it was imported): train a new one instead.' : 'There is no model to resume yet.',
+        'Train on Workspace',
+      );
+      if (choice) await this.trainWorkspace();
+      return;
+    }
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 0) {
+      void vscode.window.showErrorMessage('Char RNN trains on the files of a workspace: open a folder first.');
+      return;
+    }
+    await this.runJob('resume', folders.map((f) => f.uri.fsPath));
+  }
+
+  async stopTraining(): Promise<void> {
+    if (!this.controller.isRunning) {
+      void vscode.window.showInformationMessage('Char RNN is not training.');
+      return;
+    }
+    await this.controller.stop();
+  }
+
+  async resetModel(confirm = true): Promise<void> {
+    if (confirm) {
+      const choice = await vscode.window.showWarningMessage('Delete this workspace\'s Char RNN model? Completions stop until a new one is trained.', { modal: true }, 'Reset Model');
+      if (choice !== 'Reset Model') return;
+    }
+    if (this.controller.isRunning) await this.controller.stop();
+    await this.store.reset();
+    await fsp.rm(path.join(this.store.folder, CORPUS_REPORT), { force: true });
+    this.corpus = undefined;
+    this.lastError = undefined;
+    this.output.appendLine('Model reset.');
+  }
+
+  async showModelInfo(): Promise<void> {
+    this.infoChanged.fire(INFO_URI);
+    const doc = await vscode.workspace.openTextDocument(INFO_URI);
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  async exportModel(): Promise<void> {
+    if (this.store.state.kind !== 'loaded') {
+      void vscode.window.showInformationMessage('There is no model to export yet.');
+      return;
+    }
+    const target = await vscode.window.showSaveDialog({
+      title: 'Export Char RNN Model',
+      defaultUri: vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? this.store.folder, 'char-rnn-model.safetensors')),
+      filters: { 'Safetensors checkpoint': ['safetensors'] },
+    });
+    if (!target) return;
+    await this.store.exportTo(target.fsPath);
+    void vscode.window.showInformationMessage(`Char RNN model exported to ${target.fsPath}.`);
+  }
+
+  async importModel(): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Import Char RNN Model',
+      canSelectMany: false,
+      filters: { 'Safetensors checkpoint': ['safetensors'] },
+    });
+    if (!picked?.[0]) return;
+    if (this.controller.isRunning) {
+      const choice = await vscode.window.showWarningMessage('Char RNN is training: stop it and replace its model?', { modal: true }, 'Stop and Import');
+      if (choice !== 'Stop and Import') return;
+      await this.controller.stop();
+    }
+    try {
+      const checkpoint = await this.store.importFrom(picked[0].fsPath);
+      const { hiddenSize, layers, vocabSize } = checkpoint.model.config;
+      void vscode.window.showInformationMessage(`Char RNN model imported (H = ${hiddenSize}, L = ${layers}, ${vocabSize} symbols).`);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Char RNN cannot import this file: ${(err as Error).message}`);
+    }
+  }
+
+  async showActions(): Promise<void> {
+    const running = this.controller.isRunning;
+    const hasModel = this.store.state.kind === 'loaded';
+    const items: (vscode.QuickPickItem & { command: string })[] = [];
+    if (running) items.push({ label: '$(debug-stop) Stop Training', command: 'charRnn.stopTraining' });
+    else {
+      items.push({ label: '$(play) Train on Workspace', command: 'charRnn.trainWorkspace' });
+      if (hasModel) items.push({ label: '$(debug-continue) Resume Training', command: 'charRnn.resumeTraining' });
+    }
+    items.push({ label: '$(info) Show Model Info', command: 'charRnn.showModelInfo' });
+    if (hasModel) items.push({ label: '$(export) Export Model...', command: 'charRnn.exportModel' });
+    items.push({ label: '$(cloud-download) Import Model...', command: 'charRnn.importModel' });
+    if (hasModel) items.push({ label: '$(trash) Reset Model', command: 'charRnn.resetModel' });
+    items.push({ label: '$(output) Show Output', command: 'charRnn.showOutput' });
+    const choice = await vscode.window.showQuickPick(items, { title: 'Char RNN', placeHolder: this.status.text.replace(/\$\([^)]*\) /, '') });
+    if (choice) await vscode.commands.executeCommand(choice.command);
+  }
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  /** Training on save: a short, bounded fine-tuning on the saved file, debounced. */
+  onDidSave(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(doc.uri)) return;
+    const settings = readSettings();
+    if (!settings.training.trainOnSave) return;
+    const state = this.store.state;
+    if (state.kind !== 'loaded' || !state.checkpoint.training) return;
+    this.pendingSaves.add(doc.uri.fsPath);
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => {
+      if (this.controller.isRunning) return; // a full training run is going on: it will see the file anyway
+      const files = [...this.pendingSaves];
+      this.pendingSaves.clear();
+      void this.runJob('fineTune', files);
+    }, 2000);
+  }
+
+  /** A new model shape asks before the existing model is reset. */
+  async onDidChangeConfiguration(e: vscode.ConfigurationChangeEvent): Promise<void> {
+    if (!e.affectsConfiguration('charRnn.model')) return;
+    const state = this.store.state;
+    if (state.kind !== 'loaded') return;
+    const { hiddenSize, layers } = readSettings().model;
+    const config = state.checkpoint.model.config;
+    if (config.hiddenSize === hiddenSize && config.layers === layers) return;
+    const choice = await vscode.window.showWarningMessage(
+      `The model settings (hidden size ${hiddenSize}, ${layers} layer${layers > 1 ? 's' : ''}) differ from the existing model's (${config.hiddenSize}, ${config.layers}). Reset the model so that the next training uses them?`,
+      'Reset Model',
+      'Keep Current Model',
+    );
+    if (choice === 'Reset Model') await this.resetModel(false);
+  }
+
+  // ---- jobs --------------------------------------------------------------------------------------
+
+  private jobRequest(kind: JobKind, roots: string[], settings: Settings): TrainJobRequest {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const excludes = new Set<string>(settings.training.exclude);
+    for (const folder of folders) for (const glob of editorExcludes(folder)) excludes.add(glob);
+    const t = settings.training;
+    return {
+      kind,
+      roots,
+      out: this.store.checkpointPath,
+      resume: kind === 'new' ? undefined : this.store.checkpointPath,
+      settings: {
+        hiddenSize: settings.model.hiddenSize,
+        layers: settings.model.layers,
+        seqLength: t.seqLength,
+        batchSize: t.batchSize,
+        optimizer: t.optimizer,
+        learningRate: t.learningRate,
+        threads: t.threads,
+      },
+      corpus: {
+        maxFileBytes: t.maxFileSizeKB * 1024,
+        maxCorpusBytes: Math.round(t.maxCorpusMB * 1024 * 1024),
+        valFraction: kind === 'fineTune' ? 0 : 0.05,
+        excludeGlobs: [...excludes],
+        includeGlobs: t.include,
+      },
+      seconds: kind === 'fineTune' ? 5 : t.timeBudgetMinutes * 60,
+      checkpointEverySec: t.checkpointSeconds,
+    };
+  }
+
+  private async runJob(kind: JobKind, roots: string[]): Promise<JobOutcome | undefined> {
+    const settings = readSettings();
+    const job = this.jobRequest(kind, roots, settings);
+    await this.store.ensureFolder();
+    this.lastError = undefined;
+    const what = kind === 'fineTune' ? 'fine-tuning' : 'training';
+    this.status.set({ kind: 'training', percent: 0, what });
+    this.output.appendLine(`${new Date().toLocaleTimeString()} ${kind === 'new' ? 'Training a new model' : kind === 'resume' ? 'Resuming training' : 'Fine-tuning on saved files'} on ${roots.join(', ')} for ${Math.round(job.seconds)} s`);
+    let outcome: JobOutcome;
+    try {
+      const running = this.controller.start(job);
+      outcome = kind === 'fineTune' ? await running : await this.withProgress(running, job);
+    } catch (err) {
+      outcome = { kind: 'crashed', message: (err as Error).message };
+    }
+    await this.finish(kind, outcome);
+    return outcome;
+  }
+
+  private withProgress(running: Promise<JobOutcome>, job: TrainJobRequest): Promise<JobOutcome> {
+    return Promise.resolve(
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: job.kind === 'new' ? 'Char RNN: training on the workspace' : 'Char RNN: resuming training', cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => void this.controller.stop());
+          let reported = 0;
+          let val: number | undefined;
+          const sub = this.controller.onMessage((m) => {
+            if (m.type === 'corpus') progress.report({ message: `read ${m.files.toLocaleString()} files (${(m.bytes / 1e6).toFixed(1)} MB)` });
+            if (m.type === 'val') val = m.valBitsPerChar;
+            if (m.type === 'progress') {
+              const percent = Math.min(100, m.fraction * 100);
+              const parts = [`loss ${m.loss.toFixed(3)}`];
+              if (val !== undefined) parts.push(`${val.toFixed(2)} bits/char`);
+              parts.push(`${Math.round(m.charsPerSec).toLocaleString()} chars/s`);
+              progress.report({ increment: percent - reported, message: parts.join(' · ') });
+              reported = percent;
+            }
+          });
+          return running.finally(() => sub.dispose());
+        },
+      ),
+    );
+  }
+
+  private onTrainerMessage(m: TrainerMessage): void {
+    const kind = this.controller.currentJob?.kind;
+    const what = kind === 'fineTune' ? 'fine-tuning' : 'training';
+    switch (m.type) {
+      case 'log':
+        this.output.appendLine(m.message);
+        break;
+      case 'corpus': {
+        const skipped = Object.entries(m.skippedByReason).map(([r, n]) => `${n} ${r}`).join(', ');
+        this.output.appendLine(`Read ${m.files} files (${m.trainFiles} for training, ${m.valFiles} held out), ${m.chars.toLocaleString()} characters; skipped ${m.skippedCount}${skipped ? ` (${skipped})` : ''}.`);
+        for (const w of m.warnings) this.output.appendLine(`  warning: ${w}`);
+        if (kind !== 'fineTune') {
+          const { type: _type, ...report } = m;
+          this.corpus = { ...report, at: new Date().toISOString() };
+          void fsp.writeFile(path.join(this.store.folder, CORPUS_REPORT), JSON.stringify(this.corpus)).catch(() => undefined);
+        }
+        break;
+      }
+      case 'start':
+        this.output.appendLine(`Training ${m.parameters.toLocaleString()} parameters on ${m.trainChars.toLocaleString()} characters (${m.valChars.toLocaleString()} held out), ${m.backend}, ${m.threads} thread${m.threads > 1 ? 's' : ''}${m.step > 0 ? `, from step ${m.step}${m.resumedExactly ? '' : ' (files changed: data order restarted)'}` : ''}.`);
+        break;
+      case 'progress': {
+        const s = this.status.current;
+        this.status.set({ kind: 'training', what, percent: m.fraction * 100, bitsPerChar: s.kind === 'training' ? s.bitsPerChar : undefined, charsPerSec: m.charsPerSec });
+        break;
+      }
+      case 'val': {
+        this.output.appendLine(`step ${m.step}: loss ${m.loss.toFixed(3)} nats/char, validation ${m.valBitsPerChar.toFixed(3)} bits/char`);
+        const s = this.status.current;
+        if (s.kind === 'training') this.status.set({ ...s, bitsPerChar: m.valBitsPerChar });
+        break;
+      }
+      case 'checkpoint':
+        void this.store.load(); // completions pick up the newer model
+        break;
+      case 'done':
+        this.output.appendLine(`Training ${m.reason === 'stopped' ? 'stopped' : 'finished'} at step ${m.step}: loss ${m.loss.toFixed(3)}${m.valBitsPerChar !== undefined ? `, validation ${m.valBitsPerChar.toFixed(3)} bits/char` : ''}, ${Math.round(m.charsPerSec).toLocaleString()} chars/s over ${m.elapsedSec.toFixed(0)} s.`);
+        break;
+      case 'error':
+        this.output.appendLine(`Training failed: ${m.message}`);
+        break;
+    }
+  }
+
+  private async finish(kind: JobKind, outcome: JobOutcome): Promise<void> {
+    const state = await this.store.load();
+    if (outcome.kind === 'done') {
+      if (kind !== 'fineTune') {
+        const m = outcome.message;
+        const quality = m.valBitsPerChar !== undefined ? ` Validation: ${m.valBitsPerChar.toFixed(2)} bits/char.` : '';
+        void vscode.window.showInformationMessage(`Char RNN ${m.reason === 'stopped' ? 'stopped' : 'finished'} training after ${m.step.toLocaleString()} steps.${quality}`);
+      }
+      this.showModelState(state);
+      return;
+    }
+    this.lastError = outcome.message;
+    this.output.appendLine(`${outcome.kind === 'crashed' ? 'Crash' : 'Error'}: ${outcome.message}`);
+    if (outcome.kind === 'failed' && outcome.userError) {
+      this.showModelState(state);
+      void vscode.window.showErrorMessage(`Char RNN: ${outcome.message}`);
+      return;
+    }
+    this.status.set({ kind: 'error', message: outcome.message });
+    const resumable = state.kind === 'loaded' && state.checkpoint.training !== undefined;
+    // not awaited: the job is over whether or not anyone answers
+    void vscode.window.showErrorMessage(`Char RNN: ${outcome.message}`, ...(resumable ? ['Resume Training'] : []), 'Show Output').then((choice) => {
+      if (choice === 'Resume Training') void this.resumeTraining();
+      if (choice === 'Show Output') this.output.show(true);
+    });
+  }
+
+  private showModelState(state: ModelState): void {
+    if (state.kind === 'loaded') {
+      const history = state.checkpoint.training?.history ?? [];
+      const lastVal = [...history].reverse().find((p) => p.valBitsPerChar !== undefined)?.valBitsPerChar;
+      this.status.set({ kind: 'ready', bitsPerChar: lastVal, savedAt: state.savedAt, steps: state.checkpoint.training?.step ?? 0 });
+    } else if (state.kind === 'invalid') {
+      this.status.set({ kind: 'error', message: `the stored model cannot be read: ${state.message}` });
+    } else {
+      this.status.set({ kind: 'none' });
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.saveTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
