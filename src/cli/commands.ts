@@ -3,15 +3,16 @@ import { promises as fsp } from 'node:fs';
 import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus } from '../core/corpus';
 import { encodeFiles } from '../core/data';
-import { bitsPerChar, keystrokeSavings } from '../core/evaluate';
+import { CharNGram, WordCompleter } from '../core/baselines';
+import { bitsPerChar, keystrokeSavings, simulateTyping } from '../core/evaluate';
 import { generate } from '../core/generate';
 import { Rng } from '../core/rng';
 import { CompletionSession } from '../core/session';
-import { flag, num, parse, requireStr, str, UsageError } from './args';
+import { flag, list, num, parse, requireStr, str, UsageError } from './args';
 
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 --top-k 0 --top-p 1 --seed 1 --greedy --json]';
 export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0 --json]';
-export const EVAL_USAGE = 'char-rnn eval --model FILE <path...> [--ksr --max-chars N --min-confidence 0 --json]';
+export const EVAL_USAGE = 'char-rnn eval --model FILE <path...> [--ksr --max-chars N --min-confidence 0 --baselines PATH... --json]';
 
 export async function sampleCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
@@ -66,6 +67,7 @@ export async function completeCommand(args: string[], out: NodeJS.WritableStream
 export async function evalCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
     model: { type: 'string' }, ksr: { type: 'boolean' }, 'max-chars': { type: 'string' }, 'min-confidence': { type: 'string' }, json: { type: 'boolean' },
+    baselines: { type: 'string', multiple: true },
   }, true);
   if (p.positionals.length === 0) throw new UsageError('eval needs at least one path to evaluate on');
   const { model } = await loadCheckpoint(requireStr(p, 'model'));
@@ -75,15 +77,31 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   const data = encodeFiles(model.vocab, corpus.files);
   const bpc = bitsPerChar(model, data, { maxChars });
   const result: Record<string, number> = { bitsPerChar: bpc.bitsPerChar, chars: bpc.chars, files: corpus.files.length };
-  if (flag(p, 'ksr')) {
-    const k = keystrokeSavings(model, corpus.files.map((f) => f.text), { maxChars: maxChars ?? 20000, minConfidence: num(p, 'min-confidence', { min: 0, max: 1 }) ?? 0 });
+  const texts = corpus.files.map((f) => f.text);
+  const minConfidence = num(p, 'min-confidence', { min: 0, max: 1 }) ?? 0;
+  const ksrChars = maxChars ?? 20000;
+  const baselinePaths = list(p, 'baselines');
+  if (flag(p, 'ksr') || baselinePaths.length > 0) {
+    const k = keystrokeSavings(model, texts, { maxChars: ksrChars, minConfidence });
     Object.assign(result, { ksr: k.ksr, acceptance: k.acceptance, shown: k.shown, accepted: k.accepted, ksrChars: k.chars, keystrokes: k.keystrokes });
+  }
+  if (baselinePaths.length > 0) {
+    // the baselines learn from the given training files, and are measured by the same simulated user
+    const training = (await readCorpus(baselinePaths, { valFraction: 0 })).files.map((f) => f.text);
+    const words = simulateTyping(texts, () => new WordCompleter(training).proposer(), ksrChars);
+    const ngram = new CharNGram(training);
+    const grams = simulateTyping(texts, () => ngram.proposer(40, minConfidence), ksrChars);
+    Object.assign(result, { wordsKsr: words.ksr, wordsAcceptance: words.acceptance, ngramKsr: grams.ksr, ngramAcceptance: grams.acceptance });
   }
   if (flag(p, 'json')) out.write(JSON.stringify(result) + '\n');
   else {
     out.write(`bits/char ${result.bitsPerChar.toFixed(3)} over ${result.chars} characters of ${result.files} files\n`);
     if (result.ksr !== undefined) {
       out.write(`keystroke savings ${(result.ksr * 100).toFixed(1)}% over ${result.ksrChars} characters; ${result.shown} proposals shown, ${result.accepted} accepted (${(result.acceptance * 100).toFixed(1)}%)\n`);
+    }
+    if (result.wordsKsr !== undefined) {
+      out.write(`baseline, word completion: keystroke savings ${(result.wordsKsr * 100).toFixed(1)}%, acceptance ${(result.wordsAcceptance * 100).toFixed(1)}%\n`);
+      out.write(`baseline, character 6-gram: keystroke savings ${(result.ngramKsr * 100).toFixed(1)}%, acceptance ${(result.ngramAcceptance * 100).toFixed(1)}%\n`);
     }
   }
   return 0;

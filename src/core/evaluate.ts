@@ -102,29 +102,33 @@ export interface KsrResult {
 }
 
 /**
+ * Something that proposes a single-line continuation of `text` at `offset`, or nothing: the RNN's
+ * completion session, or a baseline. One proposer is made per text.
+ */
+export type Proposer = (text: string, offset: number) => string | undefined;
+
+/**
  * The keystroke savings rate of a simulated user typing each text from start to end: before each
  * character the engine proposes a single-line continuation; when it is a non-empty prefix of the rest
  * of the current line the user accepts it with one keystroke, otherwise types one character.
  */
-export function keystrokeSavings(model: RnnModel<FloatArray>, texts: readonly string[], opts: KsrOptions = {}): KsrResult {
-  const maxChars = opts.maxChars ?? Infinity;
+export function simulateTyping(texts: readonly string[], proposerFor: (text: string) => Proposer, maxChars = Infinity): KsrResult {
   let chars = 0, keystrokes = 0, shown = 0, accepted = 0;
   for (const full of texts) {
     if (chars >= maxChars) break;
     const text = full.length > maxChars - chars ? full.slice(0, maxChars - chars) : full;
-    const session = new CompletionSession(model, opts);
+    const propose = proposerFor(text);
     let i = 0;
     while (i < text.length) {
       let lineEnd = text.indexOf('\n', i);
       if (lineEnd < 0) lineEnd = text.length;
-      const proposal = session.propose(text, i, opts);
+      const proposal = propose(text, i);
       keystrokes++;
       if (proposal) {
         shown++;
-        const len = proposal.text.length;
-        if (i + len <= lineEnd && text.startsWith(proposal.text, i)) {
+        if (i + proposal.length <= lineEnd && text.startsWith(proposal, i)) {
           accepted++;
-          i += len;
+          i += proposal.length;
           continue;
         }
       }
@@ -133,4 +137,16 @@ export function keystrokeSavings(model: RnnModel<FloatArray>, texts: readonly st
     chars += text.length;
   }
   return { ksr: chars > 0 ? 1 - keystrokes / chars : 0, chars, keystrokes, shown, accepted, acceptance: shown > 0 ? accepted / shown : 0 };
+}
+
+/** The keystroke savings of the RNN's own proposals (a completion session per text). */
+export function keystrokeSavings(model: RnnModel<FloatArray>, texts: readonly string[], opts: KsrOptions = {}): KsrResult {
+  return simulateTyping(
+    texts,
+    () => {
+      const session = new CompletionSession(model, opts);
+      return (text, offset) => session.propose(text, offset, opts)?.text;
+    },
+    opts.maxChars,
+  );
 }

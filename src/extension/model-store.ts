@@ -35,10 +35,11 @@ export class ModelStore implements vscode.Disposable {
     return this.current;
   }
 
-  /** (Re)reads the checkpoint; concurrent calls share one read. */
+  /** (Re)reads the checkpoint: reads run one after another, so each call sees the file as it is when its read starts. */
   load(): Promise<ModelState> {
-    this.loading ??= this.read().finally(() => (this.loading = undefined));
-    return this.loading;
+    const next = (this.loading ?? Promise.resolve(this.current)).then(() => this.read());
+    this.loading = next;
+    return next;
   }
 
   private async read(): Promise<ModelState> {

@@ -1,0 +1,50 @@
+// `npm test`: every test in one command. Builds, runs the unit tests (mocha), then the tests in a real
+// editor (code-server + headless Chromium, set up on first use under .cache/e2e), and prints the total
+// as the closing line `N passed, N failed`. Exits non-zero when anything failed.
+import { spawn } from 'node:child_process';
+
+const SUMMARY = /^(?:\w+: )?(\d+) passed, (\d+) failed/;
+
+/** Runs a command with its output shown, and returns its exit code and the last summary line it printed. */
+function run(command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let last;
+    let buffered = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) {
+        const m = SUMMARY.exec(line.trim());
+        if (m) last = { passed: Number(m[1]), failed: Number(m[2]) };
+      }
+    });
+    child.on('exit', (code) => resolve({ code: code ?? 1, summary: last }));
+  });
+}
+
+const steps = [
+  ['build', 'npm', ['run', 'build']],
+  ['compile tests', 'npm', ['run', 'compile-tests']],
+  ['unit tests', 'npx', ['mocha']],
+  ['editor setup', 'node', ['scripts/e2e-setup.mjs']],
+  ['editor tests', 'node', ['test/e2e/runner.mjs', '--mode', 'both', '--reload']],
+];
+let passed = 0;
+let failed = 0;
+for (const [name, command, args] of steps) {
+  const { code, summary } = await run(command, args);
+  if (summary) {
+    passed += summary.passed;
+    failed += summary.failed;
+  }
+  if (code !== 0) {
+    process.stdout.write(`\n${name} failed (exit code ${code})\n`);
+    if (!summary || summary.failed === 0) failed += 1;
+    if (!summary) break; // a build or set-up step: nothing after it can run
+  }
+}
+process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+process.exit(failed > 0 ? 1 : 0);

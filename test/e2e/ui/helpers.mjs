@@ -1,0 +1,29 @@
+// Small playwright helpers for UI scripts run by test/e2e/runner.mjs --ui (node side, on the workbench page).
+/** @typedef {import('playwright-core').Page} Page */
+
+/** Opens a file of the workspace by clicking it in the Explorer; resolves once its editor shows text. */
+export async function openFile(/** @type {Page} */ page, /** @type {string} */ name) {
+  await page.getByRole('treeitem', { name, exact: true }).first().click();
+  await page.locator(`.tab.active[aria-label*="${name}"]`).waitFor({ timeout: 20_000 });
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 20_000 });
+}
+
+/** Puts the cursor at the end of the active editor and types `text` key by key. */
+export async function typeAtEnd(/** @type {Page} */ page, /** @type {string} */ text) {
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(text, { delay: 20 });
+}
+
+/** The visible text of the active editor (monaco renders non-breaking spaces). */
+export async function editorText(/** @type {Page} */ page) {
+  const text = await page.locator('.editor-instance .monaco-editor .view-lines').first().innerText();
+  return text.replace(/\u00a0/g, ' ');
+}
+
+/** Waits for inline-completion ghost text and returns it. */
+export async function ghostText(/** @type {Page} */ page, timeoutMs = 20_000) {
+  const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview').first();
+  await ghost.waitFor({ timeout: timeoutMs });
+  return (await ghost.innerText()).replace(/\u00a0/g, ' ');
+}
