@@ -4,6 +4,7 @@ import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus } from '../core/corpus';
 import { encodeFiles } from '../core/data';
 import { CharNGram, WordCompleter } from '../core/baselines';
+import { DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
 import { bitsPerChar, keystrokeSavings, simulateTyping } from '../core/evaluate';
 import { generate } from '../core/generate';
 import { Rng } from '../core/rng';
@@ -12,7 +13,7 @@ import { flag, list, num, parse, requireStr, str, UsageError } from './args';
 
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 --top-k 0 --top-p 1 --seed 1 --greedy --json]';
 export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0 --json]';
-export const EVAL_USAGE = 'char-rnn eval --model FILE <path...> [--ksr --max-chars N --min-confidence 0 --baselines PATH... --json]';
+export const EVAL_USAGE = 'char-rnn eval --model FILE <path...> [--ksr --max-chars N --min-confidence G --curve --baselines PATH... --json]';
 
 export async function sampleCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
@@ -64,10 +65,12 @@ export async function completeCommand(args: string[], out: NodeJS.WritableStream
   return 0;
 }
 
+const CURVE_GATES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+
 export async function evalCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
     model: { type: 'string' }, ksr: { type: 'boolean' }, 'max-chars': { type: 'string' }, 'min-confidence': { type: 'string' }, json: { type: 'boolean' },
-    baselines: { type: 'string', multiple: true },
+    baselines: { type: 'string', multiple: true }, curve: { type: 'boolean' },
   }, true);
   if (p.positionals.length === 0) throw new UsageError('eval needs at least one path to evaluate on');
   const { model } = await loadCheckpoint(requireStr(p, 'model'));
@@ -76,14 +79,22 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   if (corpus.files.length === 0) throw new UsageError('no usable text file to evaluate on');
   const data = encodeFiles(model.vocab, corpus.files);
   const bpc = bitsPerChar(model, data, { maxChars });
-  const result: Record<string, number> = { bitsPerChar: bpc.bitsPerChar, chars: bpc.chars, files: corpus.files.length };
+  const result: Record<string, number> & { curve?: { gate: number; ksr: number; acceptance: number; shown: number }[] } = { bitsPerChar: bpc.bitsPerChar, chars: bpc.chars, files: corpus.files.length };
   const texts = corpus.files.map((f) => f.text);
-  const minConfidence = num(p, 'min-confidence', { min: 0, max: 1 }) ?? 0;
+  const minConfidence = num(p, 'min-confidence', { min: 0, max: 1 }) ?? DEFAULT_COMPLETION_SETTINGS.minConfidence;
   const ksrChars = maxChars ?? 20000;
   const baselinePaths = list(p, 'baselines');
   if (flag(p, 'ksr') || baselinePaths.length > 0) {
-    const k = keystrokeSavings(model, texts, { maxChars: ksrChars, minConfidence });
+    const k = keystrokeSavings(model, texts, { maxTypedChars: ksrChars, completion: { minConfidence } });
     Object.assign(result, { ksr: k.ksr, acceptance: k.acceptance, shown: k.shown, accepted: k.accepted, ksrChars: k.chars, keystrokes: k.keystrokes });
+  }
+  if (flag(p, 'curve')) {
+    // keystrokes saved against acceptance, as the confidence gate rises
+    const curve = CURVE_GATES.map((gate) => {
+      const k = keystrokeSavings(model, texts, { maxTypedChars: ksrChars, completion: { minConfidence: gate } });
+      return { gate, ksr: k.ksr, acceptance: k.acceptance, shown: k.shown };
+    });
+    Object.assign(result, { curve });
   }
   if (baselinePaths.length > 0) {
     // the baselines learn from the given training files, and are measured by the same simulated user
@@ -98,6 +109,10 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
     out.write(`bits/char ${result.bitsPerChar.toFixed(3)} over ${result.chars} characters of ${result.files} files\n`);
     if (result.ksr !== undefined) {
       out.write(`keystroke savings ${(result.ksr * 100).toFixed(1)}% over ${result.ksrChars} characters; ${result.shown} proposals shown, ${result.accepted} accepted (${(result.acceptance * 100).toFixed(1)}%)\n`);
+    }
+    if (Array.isArray(result.curve)) {
+      out.write('gate  keystroke savings  acceptance  shown\n');
+      for (const c of result.curve) out.write(`${c.gate.toFixed(2)}  ${(c.ksr * 100).toFixed(1).padStart(16)}%  ${(c.acceptance * 100).toFixed(1).padStart(9)}%  ${String(c.shown).padStart(5)}\n`);
     }
     if (result.wordsKsr !== undefined) {
       out.write(`baseline, word completion: keystroke savings ${(result.wordsKsr * 100).toFixed(1)}%, acceptance ${(result.wordsAcceptance * 100).toFixed(1)}%\n`);

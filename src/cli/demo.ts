@@ -56,7 +56,7 @@ export async function demoCommand(args: string[], out: NodeJS.WriteStream): Prom
   const val = trainer.val;
   if (val) {
     const bpc = bitsPerChar(model, val, { maxChars: 50_000 });
-    const ksr = keystrokeSavings(model, heldOut.map((f) => f.text), { maxChars: 3000 });
+    const ksr = keystrokeSavings(model, heldOut.map((f) => f.text), { maxTypedChars: 3000 });
     out.write(`\nHeld-out: ${bpc.bitsPerChar.toFixed(3)} bits/char over ${bpc.chars} characters; keystroke savings ${(ksr.ksr * 100).toFixed(1)}% over ${ksr.chars} characters (${ksr.accepted} of ${ksr.shown} proposals accepted)\n`);
   }
   out.write(`\nTry: node dist/cli.js complete --model ${outPath} --file <some file> --offset <n>\n`);

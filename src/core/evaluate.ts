@@ -6,7 +6,7 @@ import { allocChunk, BpttBuffers, Chunk, forwardChunk, freeChunk } from './bptt'
 import { EncodedFiles } from './data';
 import { FloatArray } from './kernels';
 import { RnnModel } from './model';
-import { ProposalOptions } from './generate';
+import { automaticCompletion, CompletionSettings, DEFAULT_COMPLETION_SETTINGS } from './completion';
 import { CompletionSession, SessionOptions } from './session';
 
 export interface BitsPerCharResult {
@@ -83,9 +83,12 @@ function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans
   return { bitsPerChar: nats / chars / Math.LN2, chars };
 }
 
-export interface KsrOptions extends ProposalOptions, SessionOptions {
+export interface KsrOptions {
   /** simulate at most this many typed characters in all */
-  maxChars?: number;
+  maxTypedChars?: number;
+  /** the suggestion settings (the editor's defaults when left out) */
+  completion?: Partial<CompletionSettings>;
+  session?: SessionOptions;
 }
 
 export interface KsrResult {
@@ -139,14 +142,21 @@ export function simulateTyping(texts: readonly string[], proposerFor: (text: str
   return { ksr: chars > 0 ? 1 - keystrokes / chars : 0, chars, keystrokes, shown, accepted, acceptance: shown > 0 ? accepted / shown : 0 };
 }
 
-/** The keystroke savings of the RNN's own proposals (a completion session per text). */
+/**
+ * The keystroke savings of the RNN's suggestions as the editor shows them (`automaticCompletion`, a
+ * completion session per text). The document holds only what the user has typed so far.
+ */
 export function keystrokeSavings(model: RnnModel<FloatArray>, texts: readonly string[], opts: KsrOptions = {}): KsrResult {
+  const settings: CompletionSettings = { ...DEFAULT_COMPLETION_SETTINGS, ...opts.completion };
   return simulateTyping(
     texts,
     () => {
-      const session = new CompletionSession(model, opts);
-      return (text, offset) => session.propose(text, offset, opts)?.text;
+      const session = new CompletionSession(model, opts.session);
+      return (text, offset) => {
+        const base = session.reach(offset);
+        return automaticCompletion(session, text.slice(base, offset), offset, settings, base)?.text;
+      };
     },
-    opts.maxChars,
+    opts.maxTypedChars,
   );
 }

@@ -91,10 +91,18 @@ function argmax(logits: FloatArray, offset: number, V: number): number {
   return best;
 }
 
+/** How many lines a continuation may span: 1 stops before the first newline (the default). */
+function lineLimit(opts: { maxLines?: number; stopAtNewline?: boolean }): number {
+  if (opts.maxLines !== undefined) return opts.maxLines;
+  return opts.stopAtNewline === false ? Infinity : 1;
+}
+
 export interface GenerateOptions extends SampleOptions {
   maxLength: number;
   /** stop before a newline (the newline is not part of the text); default true */
   stopAtNewline?: boolean;
+  /** stop before the newline that would start line maxLines + 1 (overrides stopAtNewline) */
+  maxLines?: number;
   /** 'sample' (default) or 'greedy' */
   mode?: 'sample' | 'greedy';
   rng?: Rng;
@@ -112,14 +120,15 @@ export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts:
   const order = new Int32Array(V);
   const probs1 = new Float64Array(V);
   const rng = opts.rng ?? new Rng(0);
-  const stopAtNewline = opts.stopAtNewline ?? true;
+  const maxLines = lineLimit(opts);
+  let lines = 1;
   const newline = model.vocab.idOfCodePoint(10);
   const out: Generation = { text: '', ids: [], probs: [], logProb: 0, stop: 'length' };
   let logits = stepper.outputs(s);
   for (let i = 0; i < opts.maxLength; i++) {
     const id = opts.mode === 'greedy' ? argmax(logits, 0, V) : sampleId(logits, 0, V, opts, rng, scratch, order);
     const p = softmax(probs1, logits, 0, V)[id];
-    if (stopAtNewline && id === newline) { out.stop = 'newline'; break; }
+    if (id === newline && ++lines > maxLines) { out.stop = 'newline'; break; }
     out.ids.push(id);
     out.probs.push(p);
     out.logProb += Math.log(p);
@@ -134,6 +143,8 @@ export interface BeamOptions {
   maxLength: number;
   beamWidth?: number;
   stopAtNewline?: boolean;
+  /** a continuation ends with the newline that would start line maxLines + 1 (overrides stopAtNewline) */
+  maxLines?: number;
 }
 
 /**
@@ -144,14 +155,14 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
   const W = opts.beamWidth ?? 4;
   if (!(Number.isInteger(W) && W >= 1 && W <= 64)) throw new Error(`beam width must be an integer from 1 to 64, got ${W}`);
   const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
-  const stopAtNewline = opts.stopAtNewline ?? true;
+  const maxLines = lineLimit(opts);
   const newline = model.vocab.idOfCodePoint(10);
   const stepper = InferenceStepper.for(model, W);
   let states = new Float32Array(L * W * H); // (L, W, H)
   let next = new Float32Array(L * W * H);
   for (let l = 0; l < L; l++) for (let w = 0; w < W; w++) states.set(state.subarray(l * H, (l + 1) * H), (l * W + w) * H);
-  type Beam = { ids: number[]; probs: number[]; logProb: number };
-  let beams: Beam[] = [{ ids: [], probs: [], logProb: 0 }];
+  type Beam = { ids: number[]; probs: number[]; logProb: number; lines: number };
+  let beams: Beam[] = [{ ids: [], probs: [], logProb: 0, lines: 1 }];
   let best: (Beam & { stop: 'newline' | 'length' }) | undefined;
   const p = new Float64Array(V);
   stepper.outputs(states);
@@ -164,7 +175,7 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
         if (p[v] <= 0) continue;
         const lp = beams[b].logProb + Math.log(p[v]);
         if (best && lp <= best.logProb) continue; // cannot beat a finished beam
-        if (stopAtNewline && v === newline) {
+        if (v === newline && beams[b].lines + 1 > maxLines) {
           if (!best || lp > best.logProb) best = { ...beams[b], logProb: lp, stop: 'newline' };
           continue;
         }
@@ -182,22 +193,26 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
       ids[w] = c.id;
       for (let l = 0; l < L; l++) next.set(states.subarray((l * W + c.beam) * H, (l * W + c.beam + 1) * H), (l * W + w) * H);
     });
-    beams = chosen.map((c) => ({ ids: [...beams[c.beam].ids, c.id], probs: [...beams[c.beam].probs, c.prob], logProb: c.logProb }));
+    beams = chosen.map((c) => ({ ids: [...beams[c.beam].ids, c.id], probs: [...beams[c.beam].probs, c.prob], logProb: c.logProb, lines: beams[c.beam].lines + (c.id === newline ? 1 : 0) }));
     [states, next] = [next, states];
     if (beams.length > 0) stepper.step(states, ids, true);
   }
-  const b = best ?? { ids: [], probs: [], logProb: 0, stop: 'length' as const };
+  const b = best ?? { ids: [], probs: [], logProb: 0, lines: 1, stop: 'length' as const };
   return { text: model.vocab.decode(b.ids), ids: b.ids, probs: b.probs, logProb: b.logProb, stop: b.stop };
 }
 
-export interface ProposalOptions {
+export interface ProposalOptions extends SampleOptions {
   /** the longest proposal, in characters; default 40 */
   maxChars?: number;
   /** show only when P(proposal) is at least this; default 0 */
   minConfidence?: number;
-  /** 'greedy' (default, cheapest) or 'beam' */
-  search?: 'greedy' | 'beam';
+  /** lines a proposal may span; default 1 */
+  maxLines?: number;
+  /** 'greedy' (default, cheapest), 'beam' (the most likely continuation), or 'sample' (drawn with temperature, top-k, top-p) */
+  search?: 'greedy' | 'beam' | 'sample';
   beamWidth?: number;
+  /** for 'sample' */
+  rng?: Rng;
 }
 
 export interface Proposal {
@@ -211,35 +226,47 @@ export interface Proposal {
 }
 
 /**
- * The single-line completion to show after `state`: the most likely continuation, cut at the length k
- * that maximises P(first k characters) x (k - 1), never a single character; undefined when nothing
- * reaches `minConfidence`.
+ * The length k (in symbols) that maximises P(first k) x (k - 1) among the cuts whose probability
+ * reaches `minConfidence`; 0 when there is none of at least 2 symbols.
  */
-export function propose(model: RnnModel<FloatArray>, state: Float32Array, opts: ProposalOptions = {}): Proposal | undefined {
-  const maxChars = opts.maxChars ?? 40;
-  const minConfidence = opts.minConfidence ?? 0;
-  if (!(Number.isInteger(maxChars) && maxChars >= 2)) throw new Error(`the longest proposal must be at least 2 characters, got ${maxChars}`);
-  const full = opts.search === 'beam'
-    ? beamSearch(model, state, { maxLength: maxChars, beamWidth: opts.beamWidth })
-    : greedyPruned(model, state, maxChars, minConfidence);
+export function bestCut(probs: readonly number[], minConfidence: number): { k: number; prob: number; saving: number } {
   let best = 0, bestK = 0, prob = 1, bestProb = 0;
-  for (let k = 1; k <= full.probs.length; k++) {
-    prob *= full.probs[k - 1];
+  for (let k = 1; k <= probs.length; k++) {
+    prob *= probs[k - 1];
     if (k >= 2 && prob >= minConfidence && prob * (k - 1) > best) {
       best = prob * (k - 1);
       bestK = k;
       bestProb = prob;
     }
   }
-  if (bestK < 2) return undefined;
+  return { k: bestK, prob: bestProb, saving: best };
+}
+
+/**
+ * The completion to show after `state`: a continuation (most likely by default) cut at the length k
+ * that maximises P(first k characters) x (k - 1), never a single character; undefined when nothing
+ * reaches `minConfidence`.
+ */
+export function propose(model: RnnModel<FloatArray>, state: Float32Array, opts: ProposalOptions = {}): Proposal | undefined {
+  const maxChars = opts.maxChars ?? 40;
+  const minConfidence = opts.minConfidence ?? 0;
+  const maxLines = opts.maxLines ?? 1;
+  if (!(Number.isInteger(maxChars) && maxChars >= 2)) throw new Error(`the longest proposal must be at least 2 characters, got ${maxChars}`);
+  const full = opts.search === 'beam'
+    ? beamSearch(model, state, { maxLength: maxChars, beamWidth: opts.beamWidth, maxLines })
+    : opts.search === 'sample'
+      ? generate(model, state, { ...opts, maxLength: maxChars, maxLines, mode: 'sample' })
+      : greedyPruned(model, state, maxChars, minConfidence, maxLines);
+  const cut = bestCut(full.probs, minConfidence);
+  if (cut.k < 2) return undefined;
   // a proposal ends at a code point boundary: ids are code points, so slice by ids
-  const text = model.vocab.decode(full.ids.slice(0, bestK));
+  const text = model.vocab.decode(full.ids.slice(0, cut.k));
   if (text.length === 0) return undefined;
-  return { text, prob: bestProb, expectedSaving: best, full };
+  return { text, prob: cut.prob, expectedSaving: cut.saving, full };
 }
 
 /** Greedy decoding that stops as soon as no longer continuation can beat the best cut so far. */
-function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars: number, minConfidence: number): Generation {
+function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars: number, minConfidence: number, maxLines: number): Generation {
   const V = model.config.vocabSize;
   const stepper = InferenceStepper.for(model, 1);
   const s = Float32Array.from(state);
@@ -247,10 +274,10 @@ function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars
   const newline = model.vocab.idOfCodePoint(10);
   const out: Generation = { text: '', ids: [], probs: [], logProb: 0, stop: 'length' };
   let logits = stepper.outputs(s);
-  let prob = 1, best = 0;
+  let prob = 1, best = 0, lines = 1;
   for (let k = 1; k <= maxChars; k++) {
     const id = argmax(logits, 0, V);
-    if (id === newline) { out.stop = 'newline'; break; }
+    if (id === newline && ++lines > maxLines) { out.stop = 'newline'; break; }
     const pk = softmax(p, logits, 0, V)[id];
     prob *= pk;
     out.ids.push(id);

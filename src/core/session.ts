@@ -10,7 +10,9 @@
  * characters. While the cursor moves through a block, the track of the next block's anchor is advanced
  * a few steps per call, so that crossing into the next block costs no burst of work.
  *
- * Offsets are UTF-16 code unit offsets (as in VS Code); the model reads code points.
+ * Offsets are UTF-16 code unit offsets (as in VS Code); the model reads code points. A caller may pass
+ * only the part of a large document that the window can reach (`base`: where that part starts, at
+ * most `offset - window - window / 4 - 1`).
  */
 import { FloatArray } from './kernels';
 import { InferenceStepper, RnnModel, zeroState } from './model';
@@ -59,43 +61,49 @@ export class CompletionSession {
   }
 
   /** Where the state for `offset` starts from zero (see the file comment). */
-  anchorOf(text: string, offset: number): number {
-    return this.anchorForBlock(text, offset, Math.floor(offset / this.block)).anchor;
+  anchorOf(text: string, offset: number, base = 0): number {
+    return this.anchorForBlock(text, base, offset, Math.floor(offset / this.block)).anchor;
+  }
+
+  /** How far back before `offset` the text must reach (see `base`). */
+  reach(offset: number): number {
+    return Math.max(0, offset - this.window - this.block - 1);
   }
 
   /**
    * The anchor of a block for a cursor at `offset`; `fixed` when a line start before the cursor decides
    * it, so that typing further cannot change it.
    */
-  private anchorForBlock(text: string, offset: number, block: number): { anchor: number; fixed: boolean } {
+  private anchorForBlock(text: string, base: number, offset: number, block: number): { anchor: number; fixed: boolean } {
     const lower = Math.max(0, block * this.block - this.window);
     if (lower === 0) return { anchor: 0, fixed: true };
-    const nl = text.indexOf('\n', lower - 1);
-    return nl >= 0 && nl + 1 <= offset ? { anchor: nl + 1, fixed: true } : { anchor: lower, fixed: false };
+    const nl = text.indexOf('\n', lower - 1 - base);
+    return nl >= 0 && nl + base + 1 <= offset ? { anchor: nl + base + 1, fixed: true } : { anchor: lower, fixed: false };
   }
 
   /**
    * The state (L, 1, H) after text[0 .. offset) under the window rule. The returned array belongs to
    * the session: copy it before changing it.
    */
-  stateAt(text: string, offset: number): Float32Array {
-    if (!(Number.isInteger(offset) && offset >= 0 && offset <= text.length)) throw new Error(`offset ${offset} is outside the text (length ${text.length})`);
-    const anchor = this.anchorOf(text, offset);
-    const track = this.advance(this.trackFor(anchor), text, offset, Infinity);
+  stateAt(text: string, offset: number, base = 0): Float32Array {
+    if (!(Number.isInteger(offset) && offset >= base && offset <= base + text.length)) throw new Error(`offset ${offset} is outside the text (length ${text.length})`);
+    if (base > this.reach(offset)) throw new Error(`the text must reach back to offset ${this.reach(offset)}, it starts at ${base}`);
+    const anchor = this.anchorOf(text, offset, base);
+    const track = this.advance(this.trackFor(anchor), text, base, offset, Infinity);
     // look ahead: the next block's anchor, once it is fixed by a line start before the cursor
     const nextBlock = Math.floor(offset / this.block) + 1;
-    const next = this.anchorForBlock(text, offset, nextBlock);
+    const next = this.anchorForBlock(text, base, offset, nextBlock);
     if (next.fixed && next.anchor !== anchor && this.lookaheadSteps > 0) {
       const ahead = this.trackFor(next.anchor);
-      this.advance(ahead, text, offset, this.lookaheadSteps);
+      this.advance(ahead, text, base, offset, this.lookaheadSteps);
     }
     track.lastUsed = ++this.clock;
     return track.state;
   }
 
   /** The proposal the editor would show at `offset`. */
-  propose(text: string, offset: number, opts: ProposalOptions = {}): Proposal | undefined {
-    return propose(this.model, this.stateAt(text, offset), opts);
+  propose(text: string, offset: number, opts: ProposalOptions = {}, base = 0): Proposal | undefined {
+    return propose(this.model, this.stateAt(text, offset, base), opts);
   }
 
   /** Forgets every cached state (a new model, or the document closed). */
@@ -120,8 +128,8 @@ export class CompletionSession {
    * Brings the track to text[anchor .. offset), reusing what it had seen up to the first difference,
    * spending at most `budget` steps.
    */
-  private advance(track: Track, text: string, offset: number, budget: number): Track {
-    const target = text.slice(track.anchor, offset);
+  private advance(track: Track, text: string, base: number, offset: number, budget: number): Track {
+    const target = text.slice(track.anchor - base, offset - base);
     const seen = track.seen;
     let common = 0;
     const max = Math.min(seen.length, target.length);

@@ -39,7 +39,7 @@ describe('evaluation', () => {
       a: { b: 0.99 }, b: { c: 0.99 }, c: { d: 0.99 }, d: { e: 0.99 }, e: { f: 0.99 }, f: { '\n': 0.99 }, '\n': { a: 0.99 },
     });
     // from the zero state nothing is likely (uniform), so 'a' is typed; then 'bcdef' accepted; '\n' typed
-    const r = keystrokeSavings(model, ['abcdef\n'], { minConfidence: 0.5 });
+    const r = keystrokeSavings(model, ['abcdef\n'], { completion: { minConfidence: 0.5 } });
     assert.equal(r.chars, 7);
     assert.equal(r.keystrokes, 3);
     assert.equal(r.accepted, 1);
@@ -50,7 +50,7 @@ describe('evaluation', () => {
   it('does not accept a proposal that runs past the end of the line or differs from the text', () => {
     const model = bigramModel(['a', 'b', 'c', 'x', '\n'], { a: { b: 0.99 }, b: { c: 0.99 }, c: { a: 0.99 }, '\n': { a: 0.99 }, x: { x: 0.99 } });
     // the text breaks the pattern: 'abx' - the proposal 'bcab...' is wrong at 'x'
-    const r = keystrokeSavings(model, ['abx\n'], { minConfidence: 0.5, maxChars: 10 });
+    const r = keystrokeSavings(model, ['abx\n'], { completion: { minConfidence: 0.5, maxChars: 10 } });
     assert.equal(r.accepted, 0);
     assert.equal(r.keystrokes, 4);
     assert.equal(r.ksr, 0);
