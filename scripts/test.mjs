@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 const SUMMARY = /^(?:\w+: )?(\d+) passed, (\d+) failed/;
 
 /** Runs a command with its output shown, and returns its exit code and the last summary line it printed. */
-function run(command, args) {
+function run(command, args, env = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     let last;
     let buffered = '';
     child.stdout.on('data', (chunk) => {
@@ -31,11 +31,12 @@ const steps = [
   ['unit tests', 'npx', ['mocha']],
   ['editor setup', 'node', ['scripts/e2e-setup.mjs']],
   ['editor tests', 'node', ['test/e2e/runner.mjs', '--mode', 'both', '--reload']],
+  ['ghost text in the editor', 'node', ['test/e2e/runner.mjs', '--mode', 'dev', '--ui', 'test/e2e/ui/ghost-text.mjs'], { MOCHA_GREP: 'ghost text' }],
 ];
 let passed = 0;
 let failed = 0;
-for (const [name, command, args] of steps) {
-  const { code, summary } = await run(command, args);
+for (const [name, command, args, env] of steps) {
+  const { code, summary } = await run(command, args, env);
   if (summary) {
     passed += summary.passed;
     failed += summary.failed;

@@ -18,6 +18,9 @@ import { FloatArray } from './kernels';
 import { InferenceStepper, RnnModel, zeroState } from './model';
 import { propose, Proposal, ProposalOptions } from './generate';
 
+/** W: the characters of context before the cursor, at least */
+export const DEFAULT_WINDOW = 1000;
+
 export interface SessionOptions {
   /** W: characters of context before the cursor, at least; default 1000 */
   window?: number;
@@ -52,7 +55,7 @@ export class CompletionSession {
 
   constructor(model: RnnModel<FloatArray>, opts: SessionOptions = {}) {
     this.model = model;
-    this.window = opts.window ?? 1000;
+    this.window = opts.window ?? DEFAULT_WINDOW;
     if (!(Number.isInteger(this.window) && this.window >= 4)) throw new Error(`window must be an integer of at least 4 characters, got ${this.window}`);
     this.block = Math.max(1, Math.floor(this.window / 4));
     this.snapshotEvery = opts.snapshotEvery ?? 64;
@@ -67,7 +70,12 @@ export class CompletionSession {
 
   /** How far back before `offset` the text must reach (see `base`). */
   reach(offset: number): number {
-    return Math.max(0, offset - this.window - this.block - 1);
+    return CompletionSession.reach(offset, this.window);
+  }
+
+  /** The same for a session with the given window. */
+  static reach(offset: number, window = DEFAULT_WINDOW): number {
+    return Math.max(0, offset - window - Math.max(1, Math.floor(window / 4)) - 1);
   }
 
   /**
@@ -150,11 +158,13 @@ export class CompletionSession {
     while (pos < target.length && steps < budget) {
       const cp = target.codePointAt(pos)!;
       const width = cp > 0xffff ? 2 : 1;
-      ids[0] = this.model.vocab.idOfCodePoint(cp);
+      pos += width;
+      // CRLF documents read as the LF text the model was trained on: a CR before LF is no step
+      if (cp === 13 && (pos >= target.length || target.charCodeAt(pos) === 10)) continue;
+      ids[0] = this.model.vocab.idOfCodePoint(cp === 13 ? 10 : cp);
       this.stepper.step(track.state, ids, false);
       steps++;
       this.stepsComputed++;
-      pos += width;
       if (pos >= (track.snapshots.length + 1) * this.snapshotEvery) track.snapshots.push({ pos, state: Float32Array.from(track.state) });
     }
     track.seen = target.slice(0, pos);

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { setKernelLog } from '../core/backends';
+import { CompletionsFeature } from './completions/feature';
 import { ModelStore } from './model-store';
 import { StatusItem, SHOW_ACTIONS_COMMAND } from './status';
 import { TrainingController } from './training/controller';
@@ -16,6 +17,7 @@ export interface CharRnnApi {
   controller: TrainingController;
   status: StatusItem;
   training: WorkspaceTraining;
+  completions: CompletionsFeature;
 }
 
 let shutdown: (() => Promise<void>) | undefined;
@@ -27,6 +29,13 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
   const controller = new TrainingController(context.asAbsolutePath('dist/trainer-process.js'), (line) => output.appendLine(line));
   const status = new StatusItem();
   const training = new WorkspaceTraining(store, controller, status, output);
+  const completions = new CompletionsFeature(store, context.globalState, (line) => output.appendLine(line));
+  const showCompletions = () => status.setCompletions({ enabled: completions.enabled, ...completions.counters });
+  showCompletions();
+  training.infoSections.push(() => {
+    const c = completions.counters;
+    return `## Completions\n\n- ${completions.enabled ? 'On' : 'Off'}; ${c.shown.toLocaleString()} suggestions shown, ${c.accepted.toLocaleString()} accepted, ${c.acceptedChars.toLocaleString()} characters inserted (counted on this machine only; **Char RNN: Reset Completion Counters** clears them)\n`;
+  });
   const command = (id: string, run: () => Promise<void> | void) => vscode.commands.registerCommand(id, run);
   context.subscriptions.push(
     output,
@@ -34,6 +43,13 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
     controller,
     status,
     training,
+    completions,
+    completions.onDidChangeCounters(showCompletions),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('charRnn.completion')) showCompletions();
+    }),
+    command('charRnn.toggleCompletions', () => completions.toggle()),
+    command('charRnn.resetCounters', () => completions.resetCounters()),
     vscode.workspace.registerTextDocumentContentProvider('char-rnn', training.infoProvider),
     command('charRnn.trainWorkspace', () => training.trainWorkspace()),
     command('charRnn.stopTraining', () => training.stopTraining()),
@@ -49,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
   );
   shutdown = () => controller.shutdown();
   void training.initialise();
-  return { store, controller, status, training };
+  return { store, controller, status, training, completions };
 }
 
 export function deactivate(): Promise<void> | undefined {

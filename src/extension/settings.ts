@@ -5,6 +5,7 @@
  */
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
 import type { OptimizerName } from '../core/optimizer';
 
 export interface Settings {
@@ -24,6 +25,20 @@ export interface Settings {
     /** 0 in the settings: every core but one */
     threads: number;
   };
+  completion: {
+    enabled: boolean;
+    disabledLanguages: string[];
+    maxChars: number;
+    minConfidence: number;
+    alternatives: number;
+    temperature: number;
+    topK: number;
+    topP: number;
+    /** lines a suggestion may span */
+    multiline: number;
+    mode: 'mostLikely' | 'sample';
+    debounceMs: number;
+  };
 }
 
 type NumberRule = { default: number; min: number; max: number; integer?: boolean };
@@ -39,6 +54,14 @@ export const NUMBER_RULES = {
   'training.maxCorpusMB': { default: 50, min: 1, max: 2048 },
   'training.checkpointSeconds': { default: 60, min: 5, max: 3600, integer: true },
   'training.threads': { default: 0, min: 0, max: 64, integer: true },
+  'completion.maxChars': { default: 40, min: 2, max: 200, integer: true },
+  'completion.minConfidence': { default: DEFAULT_COMPLETION_SETTINGS.minConfidence, min: 0, max: 1 },
+  'completion.alternatives': { default: 3, min: 1, max: 10, integer: true },
+  'completion.temperature': { default: 0.8, min: 0.05, max: 2 },
+  'completion.topK': { default: 0, min: 0, max: 1000, integer: true },
+  'completion.topP': { default: 0.95, min: 0.01, max: 1 },
+  'completion.multiline': { default: 1, min: 1, max: 10, integer: true },
+  'completion.debounceMs': { default: 0, min: 0, max: 2000, integer: true },
 } satisfies Record<string, NumberRule>;
 
 export function readSettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('charRnn')): Settings {
@@ -69,6 +92,19 @@ export function readSettings(config: vscode.WorkspaceConfiguration = vscode.work
       trainOnSave: config.get<unknown>('training.trainOnSave') === true,
       checkpointSeconds: number('training.checkpointSeconds'),
       threads: threads > 0 ? threads : Math.max(1, os.availableParallelism() - 1),
+    },
+    completion: {
+      enabled: config.get<unknown>('completion.enabled') !== false,
+      disabledLanguages: globs('completion.disabledLanguages'),
+      maxChars: number('completion.maxChars'),
+      minConfidence: number('completion.minConfidence'),
+      alternatives: number('completion.alternatives'),
+      temperature: number('completion.temperature'),
+      topK: number('completion.topK'),
+      topP: number('completion.topP'),
+      multiline: number('completion.multiline'),
+      mode: config.get<unknown>('completion.mode') === 'sample' ? 'sample' : 'mostLikely',
+      debounceMs: number('completion.debounceMs'),
     },
   };
 }

@@ -15,6 +15,7 @@ export const SHOW_ACTIONS_COMMAND = 'charRnn.showActions';
 export class StatusItem implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private state: StatusState = { kind: 'none' };
+  private completions: { enabled: boolean; shown: number; accepted: number; acceptedChars: number } | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor() {
@@ -43,6 +44,12 @@ export class StatusItem implements vscode.Disposable {
     this.render();
   }
 
+  /** Whether completions are on, and the local counters, for the text and the tooltip. */
+  setCompletions(info: { enabled: boolean; shown: number; accepted: number; acceptedChars: number }): void {
+    this.completions = info;
+    this.render();
+  }
+
   private render(): void {
     const s = this.state;
     const bpc = (v: number | undefined) => (v === undefined ? '' : ` ${v.toFixed(2)} bits/char`);
@@ -65,6 +72,12 @@ export class StatusItem implements vscode.Disposable {
         this.item.tooltip = `Char RNN: ${s.message}. Click for actions.`;
         this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
         break;
+    }
+    const c = this.completions;
+    if (c) {
+      if (!c.enabled) this.item.text += ' (completions off)';
+      const rate = c.shown > 0 ? ` (${Math.round((100 * c.accepted) / c.shown)}%)` : '';
+      this.item.tooltip += `\n\nCompletions ${c.enabled ? 'on' : 'off'}: ${c.shown.toLocaleString()} suggestions shown, ${c.accepted.toLocaleString()} accepted${rate}, ${c.acceptedChars.toLocaleString()} characters inserted (counted on this machine only).`;
     }
   }
 

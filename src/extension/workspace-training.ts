@@ -43,10 +43,13 @@ export class WorkspaceTraining implements vscode.Disposable {
     );
   }
 
+  /** More Markdown sections for the Model Info document (the completion counters, say). */
+  readonly infoSections: (() => string)[] = [];
+
   /** The read-only "Model Info" document's content provider. */
   readonly infoProvider: vscode.TextDocumentContentProvider = {
     onDidChange: this.infoChanged.event,
-    provideTextDocumentContent: () => formatModelInfo(this.store, this.corpus, this.controller.currentJob, this.lastError),
+    provideTextDocumentContent: () => [formatModelInfo(this.store, this.corpus, this.controller.currentJob, this.lastError), ...this.infoSections.map((f) => f())].join('\n'),
   };
 
   /** Reads the stored model and the last corpus report; warns about an unreadable checkpoint. */
@@ -189,6 +192,8 @@ export class WorkspaceTraining implements vscode.Disposable {
       items.push({ label: '$(play) Train on Workspace', command: 'charRnn.trainWorkspace' });
       if (hasModel) items.push({ label: '$(debug-continue) Resume Training', command: 'charRnn.resumeTraining' });
     }
+    const completionsOn = vscode.workspace.getConfiguration('charRnn').get<boolean>('completion.enabled') !== false;
+    items.push({ label: completionsOn ? '$(eye-closed) Disable Completions' : '$(eye) Enable Completions', command: 'charRnn.toggleCompletions' });
     items.push({ label: '$(info) Show Model Info', command: 'charRnn.showModelInfo' });
     if (hasModel) items.push({ label: '$(export) Export Model...', command: 'charRnn.exportModel' });
     items.push({ label: '$(cloud-download) Import Model...', command: 'charRnn.importModel' });

@@ -194,7 +194,7 @@ async function runMode(mode) {
     cwd: repoRoot,
     detached: true,
     stdio: ['ignore', logFd, logFd],
-    env: serverEnv(tmp, { CHAR_RNN_E2E_MODE: mode, CHAR_RNN_E2E_EXTENSION_ROOT: extensionRoot }),
+    env: serverEnv(tmp, { CHAR_RNN_E2E_MODE: mode, CHAR_RNN_E2E_EXTENSION_ROOT: extensionRoot, CHAR_RNN_E2E_UI: opts.ui ? '1' : '' }),
   });
   fs.closeSync(logFd);
   running = { server, tmp };

@@ -23,7 +23,9 @@ export async function editorText(/** @type {Page} */ page) {
 
 /** Waits for inline-completion ghost text and returns it. */
 export async function ghostText(/** @type {Page} */ page, timeoutMs = 20_000) {
-  const ghost = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview').first();
-  await ghost.waitFor({ timeout: timeoutMs });
-  return (await ghost.innerText()).replace(/\u00a0/g, ' ');
+  const ghosts = page.locator('.monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview');
+  await ghosts.first().waitFor({ timeout: timeoutMs });
+  await page.waitForTimeout(100); // the rest of the line's ghost text renders in further spans
+  // one suggestion on one line is rendered as several spans (one per syntax token)
+  return (await ghosts.allInnerTexts()).join('').replace(/\u00a0/g, ' ');
 }

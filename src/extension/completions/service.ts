@@ -1,0 +1,141 @@
+/**
+ * The completion service: per open document a completion session (the hidden state before the
+ * cursor, kept up to date incrementally), a cache that keeps the same suggestion while the user types
+ * through it, the suggestions themselves (through the core's `automaticCompletion`, the code path the
+ * evaluation measures), and local counters. The provider is a thin adapter over it.
+ */
+import { automaticCompletion, CompletionSettings, DEFAULT_COMPLETION_SETTINGS, explicitCompletions, lineAround } from '../../core/completion';
+import { RnnModel } from '../../core/model';
+import { Rng } from '../../core/rng';
+import { CompletionSession } from '../../core/session';
+
+/** The part of a document the service reads: the text from `base` to the end of the cursor's line. */
+export interface DocumentSlice {
+  /** a key for the document (its URI) */
+  key: string;
+  text: string;
+  /** the document offset where `text` starts */
+  base: number;
+  /** the cursor, as a document offset */
+  offset: number;
+}
+
+export interface Counters {
+  shown: number;
+  accepted: number;
+  acceptedChars: number;
+}
+
+interface Suggested {
+  /** the text before the cursor on its line when the suggestion was made */
+  before: string;
+  suggestion: string;
+}
+
+const CACHE_SIZE = 200;
+
+export class CompletionService {
+  private model: RnnModel | undefined;
+  private readonly sessions = new Map<string, CompletionSession>();
+  /** the last suggestion per document: typing through it keeps it */
+  private readonly last = new Map<string, Suggested>();
+  /** suggestions by the text before the cursor (LRU) */
+  private readonly cache = new Map<string, string | null>();
+  private readonly rng = new Rng(Date.now() >>> 0);
+  counters: Counters = { shown: 0, accepted: 0, acceptedChars: 0 };
+  /** proposals computed (not served from the cache), for tests and benchmarks */
+  computed = 0;
+
+  /** The session's window needs the text from this offset on. */
+  reach(offset: number): number {
+    return CompletionSession.reach(offset);
+  }
+
+  get ready(): boolean {
+    return this.model !== undefined;
+  }
+
+  /** A new model (or none): every cached state and suggestion is dropped. */
+  setModel(model: RnnModel | undefined): void {
+    this.model = model;
+    this.sessions.clear();
+    this.last.clear();
+    this.cache.clear();
+  }
+
+  /** The document was closed: its state goes. */
+  forget(key: string): void {
+    this.sessions.delete(key);
+    this.last.delete(key);
+  }
+
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
+  private session(key: string): CompletionSession | undefined {
+    if (!this.model) return undefined;
+    let s = this.sessions.get(key);
+    if (!s) this.sessions.set(key, (s = new CompletionSession(this.model)));
+    return s;
+  }
+
+  /**
+   * The automatic suggestion at the cursor, or undefined. Typing the suggestion's next characters
+   * returns the rest of it without recomputing.
+   */
+  automatic(doc: DocumentSlice, settings: CompletionSettings = DEFAULT_COMPLETION_SETTINGS): { text: string; continued: boolean } | undefined {
+    const session = this.session(doc.key);
+    if (!session) return undefined;
+    const line = lineAround(doc.text, doc.offset, doc.base);
+    const previous = this.last.get(doc.key);
+    if (previous && line.before.startsWith(previous.before)) {
+      const typed = line.before.slice(previous.before.length);
+      if (typed.length > 0 && previous.suggestion.length > typed.length && previous.suggestion.startsWith(typed)) {
+        return { text: previous.suggestion.slice(typed.length), continued: true };
+      }
+    }
+    const cacheKey = `${doc.key}\u0000${doc.text.slice(Math.max(0, doc.offset - doc.base - 300), doc.offset - doc.base)}\u0000${line.after}\u0000${settingsKey(settings)}`;
+    let suggestion = this.cache.get(cacheKey);
+    if (suggestion === undefined) {
+      this.computed++;
+      suggestion = automaticCompletion(session, doc.text, doc.offset, settings, doc.base, this.rng)?.text ?? null;
+      this.cache.set(cacheKey, suggestion);
+      if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    } else {
+      // keep it the most recently used
+      this.cache.delete(cacheKey);
+      this.cache.set(cacheKey, suggestion);
+    }
+    if (suggestion === null) {
+      this.last.delete(doc.key);
+      return undefined;
+    }
+    this.last.set(doc.key, { before: line.before, suggestion });
+    return { text: suggestion, continued: false };
+  }
+
+  /** The suggestions of an explicit request: the most likely, then different sampled ones. */
+  explicit(doc: DocumentSlice, settings: CompletionSettings, count: number): string[] {
+    const session = this.session(doc.key);
+    if (!session) return [];
+    this.computed++;
+    return explicitCompletions(session, doc.text, doc.offset, settings, count, this.rng, doc.base);
+  }
+
+  /**
+   * With the suggestion list open: the continuation after the selected item, as if it were inserted,
+   * or undefined.
+   */
+  afterSelectedItem(doc: DocumentSlice, replaceStart: number, itemText: string, settings: CompletionSettings): string | undefined {
+    if (replaceStart < doc.base) return undefined;
+    const lineRest = lineAround(doc.text, doc.offset, doc.base).after;
+    const text = doc.text.slice(0, replaceStart - doc.base) + itemText + lineRest;
+    const offset = replaceStart + itemText.length;
+    return this.automatic({ key: `${doc.key}#selected`, text, base: doc.base, offset }, settings)?.text;
+  }
+}
+
+function settingsKey(s: CompletionSettings): string {
+  return `${s.maxChars}/${s.minConfidence}/${s.maxLines}/${s.mode}/${s.temperature}/${s.topK}/${s.topP}/${s.beamWidth}`;
+}
