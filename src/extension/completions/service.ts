@@ -57,10 +57,18 @@ export class CompletionService {
 
   /** A new model (or none): every cached state and suggestion is dropped. */
   setModel(model: RnnModel | undefined): void {
+    if (model === this.model) return;
     this.model = model;
     this.sessions.clear();
     this.last.clear();
     this.cache.clear();
+    if (model) this.warmUp(model);
+  }
+
+  /** Runs every code path of a suggestion once, so that the first real one is not slowed by compilation. */
+  private warmUp(model: RnnModel): void {
+    const text = 'function f(a, b) {\n  return a + b;\n}\n'.repeat(40);
+    automaticCompletion(new CompletionSession(model), text, text.length, { ...DEFAULT_COMPLETION_SETTINGS, minConfidence: 0 }, 0, this.rng);
   }
 
   /** The document was closed: its state goes. */
