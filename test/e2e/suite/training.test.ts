@@ -79,6 +79,19 @@ describe('Train on Workspace', function () {
     assert.match(api.status.text, /no model/);
   });
 
+  it('says so when no file can be used, and starts nothing', async () => {
+    await setting('training.include', ['**/*.nothing-matches-this']);
+    try {
+      await vscode.commands.executeCommand('charRnn.trainWorkspace');
+    } finally {
+      await setting('training.include', []);
+    }
+    assert.equal(api.controller.isRunning, false);
+    assert.equal(api.store.state.kind, 'none', 'no model was made');
+    assert.equal(api.status.current.kind, 'none');
+    assert.ok(!fs.existsSync(api.store.checkpointPath));
+  });
+
   it('trains with a tiny budget, writes a checkpoint, follows the states in the status bar, and never reads excluded files', async () => {
     const statuses = new Set<string>();
     const seen = setInterval(() => statuses.add(api.status.current.kind), 20);
@@ -128,6 +141,39 @@ describe('Train on Workspace', function () {
     console.log(`        stop took ${elapsed} ms`);
     assert.ok(elapsed <= 2_000);
     assert.equal((await api.store.load()).kind, 'loaded');
+  });
+
+  it('does not start a second job while one runs', async () => {
+    await setting('training.timeBudgetMinutes', 5);
+    const started = nextMessage(api, 'start', 20_000);
+    void vscode.commands.executeCommand('charRnn.resumeTraining');
+    await started;
+    const pid = api.controller.pid;
+    void vscode.commands.executeCommand('charRnn.resumeTraining'); // says it is already training
+    void vscode.commands.executeCommand('charRnn.trainWorkspace'); // offers to restart; nobody answers
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(api.controller.pid, pid, 'the same process still trains');
+    await api.controller.stop();
+  });
+
+  it('fine-tunes briefly on a saved file when training on save is on', async () => {
+    await setting('training.trainOnSave', true);
+    try {
+      const before = api.store.state.kind === 'loaded' ? api.store.state.checkpoint.training!.step : 0;
+      const doc = await vscode.workspace.openTextDocument(path.join(root, 'src', 'util.js'));
+      const editor = await vscode.window.showTextDocument(doc);
+      await editor.edit((e) => e.insert(new vscode.Position(0, 0), '// saved\n'));
+      const started = nextMessage(api, 'start', 20_000);
+      await doc.save();
+      await started;
+      assert.equal(api.controller.currentJob?.kind, 'fineTune');
+      assert.deepEqual(api.controller.currentJob?.roots, [doc.uri.fsPath]);
+      await waitFor(() => !api.controller.isRunning, 30_000, 'the fine-tuning to end');
+      const state = await api.store.load();
+      assert.ok(state.kind === 'loaded' && state.checkpoint.training!.step > before, 'the model trained on');
+    } finally {
+      await setting('training.trainOnSave', false);
+    }
   });
 
   it('a trainer killed with SIGKILL leaves the last checkpoint loadable, and Resume continues from its step', async () => {
