@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { setKernelLog } from '../core/backends';
 import { CompletionsFeature } from './completions/feature';
 import { ModelStore } from './model-store';
+import { PANEL_VIEW_TYPE, PanelDeps, TrainingPanel } from './panel/training-panel';
 import { StatusItem, SHOW_ACTIONS_COMMAND } from './status';
 import { TrainingController } from './training/controller';
 import { WorkspaceTraining } from './workspace-training';
@@ -62,6 +63,14 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
     command('charRnn.showOutput', () => output.show(true)),
     vscode.workspace.onDidSaveTextDocument((doc) => training.onDidSave(doc)),
     vscode.workspace.onDidChangeConfiguration((e) => training.onDidChangeConfiguration(e)),
+  );
+  const panelDeps: PanelDeps = { extensionUri: context.extensionUri, store, controller, log: (line) => output.appendLine(line) };
+  context.subscriptions.push(
+    command('charRnn.openPanel', () => void TrainingPanel.show(panelDeps)),
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => void TrainingPanel.revive(panel, panelDeps),
+    }),
+    { dispose: () => TrainingPanel.open?.dispose() },
   );
   shutdown = () => controller.shutdown();
   void training.initialise();

@@ -194,6 +194,7 @@ export class WorkspaceTraining implements vscode.Disposable {
     }
     const completionsOn = vscode.workspace.getConfiguration('charRnn').get<boolean>('completion.enabled') !== false;
     items.push({ label: completionsOn ? '$(eye-closed) Disable Completions' : '$(eye) Enable Completions', command: 'charRnn.toggleCompletions' });
+    items.push({ label: '$(graph-line) Open Training Panel', command: 'charRnn.openPanel' });
     items.push({ label: '$(info) Show Model Info', command: 'charRnn.showModelInfo' });
     if (hasModel) items.push({ label: '$(export) Export Model...', command: 'charRnn.exportModel' });
     items.push({ label: '$(cloud-download) Import Model...', command: 'charRnn.importModel' });

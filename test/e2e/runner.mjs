@@ -142,7 +142,7 @@ function installVsix(tmp, extDir, userDataDir) {
   if (!fs.existsSync(vsce)) throw new Error('@vscode/vsce is missing: run `npm ci`');
   const vsix = path.join(tmp, 'ext.vsix');
   const t0 = Date.now();
-  runOrThrow('vsce package', vsce, ['package', '--no-dependencies', '--allow-missing-repository', '-o', vsix], { ...process.env, CI: 'true' });
+  runOrThrow('vsce package', vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { ...process.env, CI: 'true' });
   runOrThrow('code-server --install-extension', nodeBin, [codeServerEntry, '--extensions-dir', extDir,
     '--user-data-dir', userDataDir, '--install-extension', vsix], serverEnv(tmp, {}));
   say(`packaged and installed the .vsix in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
