@@ -32,7 +32,7 @@ const steps = [
   ['editor setup', 'node', ['scripts/e2e-setup.mjs']],
   ['editor tests', 'node', ['test/e2e/runner.mjs', '--mode', 'both', '--reload']],
   ['ghost text in the editor', 'node', ['test/e2e/runner.mjs', '--mode', 'dev', '--ui', 'test/e2e/ui/ghost-text.mjs'], { MOCHA_GREP: 'ghost text' }],
-  ['training panel in the editor', 'node', ['test/e2e/runner.mjs', '--mode', 'dev', '--ui', 'test/e2e/ui/panel.mjs'], { MOCHA_GREP: 'training panel' }],
+  ['training panel in the editor', 'node', ['test/e2e/runner.mjs', '--mode', 'dev', '--reload', '--ui', 'test/e2e/ui/panel.mjs'], { MOCHA_GREP: 'training panel' }],
 ];
 let passed = 0;
 let failed = 0;

@@ -19,6 +19,8 @@ export interface CharRnnApi {
   status: StatusItem;
   training: WorkspaceTraining;
   completions: CompletionsFeature;
+  /** the training panel, when it is open */
+  panel: () => TrainingPanel | undefined;
 }
 
 let shutdown: (() => Promise<void>) | undefined;
@@ -74,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
   );
   shutdown = () => controller.shutdown();
   void training.initialise();
-  return { store, controller, status, training, completions };
+  return { store, controller, status, training, completions, panel: () => TrainingPanel.open };
 }
 
 export function deactivate(): Promise<void> | undefined {

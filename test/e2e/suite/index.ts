@@ -31,7 +31,7 @@ export function run(): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const reloaded = folder !== undefined && fs.existsSync(path.join(folder, '.e2e-phase'));
   if (reloaded) mocha.grep(AFTER_RELOAD);
-  else if (grep) mocha.grep(new RegExp(grep));
+  else if (grep) mocha.grep(new RegExp(`^(?!.*${AFTER_RELOAD.source})(?=.*(?:${grep}))`));
   else mocha.grep(AFTER_RELOAD).invert();
   for (const file of findTests(__dirname)) mocha.addFile(file);
 

@@ -55,3 +55,16 @@ if (process.env.CHAR_RNN_E2E_UI) describe('training panel', function () {
     assert.match(result.heatmapText, /neurons|characters/);
   });
 });
+
+if (process.env.CHAR_RNN_E2E_UI) describe('the training panel after a window reload', function () {
+  this.timeout(60_000);
+  it('is restored by its serializer', async () => {
+    const api = (await vscode.extensions.getExtension<CharRnnApi>('char-rnn-complete.char-rnn-complete')!.activate());
+    const t0 = Date.now();
+    while (!api.panel()) {
+      if (Date.now() - t0 > 30_000) throw new Error('the panel was not restored');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(api.panel()!.panel.viewType, 'charRnn.trainingPanel');
+  });
+});
