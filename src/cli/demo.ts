@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readCorpus } from '../core/corpus';
+import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
 import { bitsPerChar, keystrokeSavings } from '../core/evaluate';
 import { generate } from '../core/generate';
 import { runTrainingJob } from '../core/job';
@@ -42,17 +43,23 @@ export async function demoCommand(args: string[], out: NodeJS.WriteStream): Prom
   }
   const corpus = await readCorpus([corpusPath], { valFraction: 0.1 });
   const heldOut = corpus.files.filter((f) => f.split === 'val');
-  out.write(`\nCompletions on a held-out file (${heldOut[0]?.relPath}): text before the cursor | proposal\n`);
-  const text = heldOut[0]?.text ?? '';
+  // a held-out code file shows completions best
+  const shownFile = heldOut.find((f) => /\.(c|m)?js$/.test(f.relPath)) ?? heldOut[0];
+  out.write(`\nCompletions as the editor would show them, on a held-out file (${shownFile?.relPath}): text before the cursor | suggestion\n`);
+  const text = shownFile?.text ?? '';
   const session = new CompletionSession(model);
   let shown = 0;
-  for (let i = 200; i < text.length && shown < 8; i += 97) {
-    const proposal = session.propose(text, i, { minConfidence: 0.2 });
-    if (!proposal) continue;
-    const lineStart = text.lastIndexOf('\n', i - 1) + 1;
-    out.write(`  ${JSON.stringify(text.slice(lineStart, i)).slice(1, -1).padStart(40).slice(-40)} | ${proposal.text}   (p = ${proposal.prob.toFixed(2)})\n`);
+  for (let i = text.indexOf('\n', 300); i > 0 && i < text.length && shown < 8; i = text.indexOf('\n', i + 120)) {
+    // the user has typed up to a point inside the next line
+    const at = Math.min(text.length, i + 1 + Math.min(12, text.indexOf('\n', i + 1) - i - 1));
+    const base = session.reach(at);
+    const suggestion = automaticCompletion(session, text.slice(base, at), at, DEFAULT_COMPLETION_SETTINGS, base);
+    if (!suggestion) continue;
+    const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    out.write(`  ${JSON.stringify(text.slice(lineStart, at)).slice(1, -1).padStart(30).slice(-30)} | ${suggestion.text}   (p = ${suggestion.prob.toFixed(2)})\n`);
     shown++;
   }
+  if (shown === 0) out.write('  (nothing reaches the confidence gate yet: train longer with --seconds)\n');
   const val = trainer.val;
   if (val) {
     const bpc = bitsPerChar(model, val, { maxChars: 50_000 });
