@@ -4,7 +4,7 @@ import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus } from '../core/corpus';
 import { encodeFiles } from '../core/data';
 import { CharNGram, WordCompleter } from '../core/baselines';
-import { DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
+import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
 import { bitsPerChar, keystrokeSavings, simulateTyping } from '../core/evaluate';
 import { generate } from '../core/generate';
 import { Rng } from '../core/rng';
@@ -12,7 +12,7 @@ import { CompletionSession } from '../core/session';
 import { flag, list, num, parse, requireStr, str, UsageError } from './args';
 
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 --top-k 0 --top-p 1 --seed 1 --greedy --json]';
-export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0 --json]';
+export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.3 --json]';
 export const EVAL_USAGE = 'char-rnn eval --model FILE <path...> [--ksr --max-chars N --min-confidence G --curve --baselines PATH... --json]';
 
 export async function sampleCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
@@ -53,9 +53,11 @@ export async function completeCommand(args: string[], out: NodeJS.WritableStream
   }
   const offset = num(p, 'offset', { integer: true, min: 0 }) ?? text.length;
   if (offset > text.length) throw new UsageError(`--offset ${offset} is past the end of ${file} (${text.length} characters)`);
-  const proposal = new CompletionSession(model).propose(text, offset, {
-    maxChars: num(p, 'max-chars', { integer: true, min: 2, max: 1000 }) ?? 40,
-    minConfidence: num(p, 'min-confidence', { min: 0, max: 1 }) ?? 0,
+  // the editor's own code path: its rules (nothing mid-word or before code), beam search, the gate
+  const proposal = automaticCompletion(new CompletionSession(model), text, offset, {
+    ...DEFAULT_COMPLETION_SETTINGS,
+    maxChars: num(p, 'max-chars', { integer: true, min: 2, max: 1000 }) ?? DEFAULT_COMPLETION_SETTINGS.maxChars,
+    minConfidence: num(p, 'min-confidence', { min: 0, max: 1 }) ?? DEFAULT_COMPLETION_SETTINGS.minConfidence,
   });
   if (flag(p, 'json')) {
     out.write(JSON.stringify(proposal ? { offset, text: proposal.text, prob: proposal.prob, expectedSaving: proposal.expectedSaving } : { offset, text: null }) + '\n');

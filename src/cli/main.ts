@@ -2,6 +2,7 @@
  * The `char-rnn` command line: train, sample, complete, eval, bench, demo. A user error prints one line
  * and exits with status 2; nothing else prints a stack trace unless CHAR_RNN_DEBUG is set.
  */
+import { isInputError } from '../core/errors';
 import { CheckpointFormatError } from '../core/safetensors';
 import { UsageError } from './args';
 import { benchCommand, BENCH_USAGE } from './bench';
@@ -48,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
       return 130;
     }
     // errors from the core that describe bad input (missing path, empty corpus, bad settings)
-    if (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError) && !(e instanceof ReferenceError)) {
+    if (isInputError(e)) {
       process.stderr.write(`char-rnn: ${e.message}\n`);
       return 2;
     }

@@ -109,9 +109,10 @@ export interface GenerateOptions extends SampleOptions {
 }
 
 /**
- * Generates from `state` (L, 1, H), the state after the text so far; the state is not modified.
+ * Generates from `state` (L, 1, H), the state after the text so far; the state is not modified. The
+ * result carries the state after the generated text, to continue from.
  */
-export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts: GenerateOptions): Generation {
+export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts: GenerateOptions): Generation & { state: Float32Array } {
   validateSampleOptions(opts);
   const V = model.config.vocabSize;
   const stepper = InferenceStepper.for(model, 1);
@@ -123,7 +124,7 @@ export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts:
   const maxLines = lineLimit(opts);
   let lines = 1;
   const newline = model.vocab.idOfCodePoint(10);
-  const out: Generation = { text: '', ids: [], probs: [], logProb: 0, stop: 'length' };
+  const out: Generation & { state: Float32Array } = { text: '', ids: [], probs: [], logProb: 0, stop: 'length', state: s };
   let logits = stepper.outputs(s);
   for (let i = 0; i < opts.maxLength; i++) {
     const id = opts.mode === 'greedy' ? argmax(logits, 0, V) : sampleId(logits, 0, V, opts, rng, scratch, order);

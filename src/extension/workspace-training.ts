@@ -71,12 +71,17 @@ export class WorkspaceTraining implements vscode.Disposable {
 
   // ---- commands ----------------------------------------------------------------------------------
 
-  async trainWorkspace(): Promise<void> {
+  /** The workspace folders to read, or undefined (and a message) when none is open. */
+  private workspaceRoots(): string[] | undefined {
     const folders = vscode.workspace.workspaceFolders ?? [];
-    if (folders.length === 0) {
-      void vscode.window.showErrorMessage('Char RNN trains on the files of a workspace: open a folder first.');
-      return;
-    }
+    if (folders.length > 0) return folders.map((f) => f.uri.fsPath);
+    void vscode.window.showErrorMessage('Char RNN trains on the files of a workspace: open a folder first.');
+    return undefined;
+  }
+
+  async trainWorkspace(): Promise<void> {
+    const roots = this.workspaceRoots();
+    if (!roots) return;
     if (this.controller.isRunning) {
       const choice = await vscode.window.showInformationMessage('Char RNN is already training.', 'Restart Training', 'Stop Training');
       if (choice === 'Stop Training') return this.stopTraining();
@@ -95,7 +100,7 @@ export class WorkspaceTraining implements vscode.Disposable {
       if (choice === 'Resume Training') return this.resumeTraining();
       if (choice !== 'Train New Model') return;
     }
-    await this.runJob('new', folders.map((f) => f.uri.fsPath));
+    await this.runJob('new', roots);
   }
 
   async resumeTraining(): Promise<void> {
@@ -112,12 +117,8 @@ export class WorkspaceTraining implements vscode.Disposable {
       if (choice) await this.trainWorkspace();
       return;
     }
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    if (folders.length === 0) {
-      void vscode.window.showErrorMessage('Char RNN trains on the files of a workspace: open a folder first.');
-      return;
-    }
-    await this.runJob('resume', folders.map((f) => f.uri.fsPath));
+    const roots = this.workspaceRoots();
+    if (roots) await this.runJob('resume', roots);
   }
 
   async stopTraining(): Promise<void> {

@@ -193,17 +193,15 @@ export class TrainingPanel implements vscode.Disposable {
     const model = this.model();
     if (this.sampling) this.sampling.stopped = true;
     const job = (this.sampling = { request, stopped: false });
-    const session = new CompletionSession(model, { window: Math.max(4, prompt.length + 1) });
-    let state = Float32Array.from(session.stateAt(prompt, prompt.length));
-    let text = prompt;
+    // the whole prompt from the zero state, then each piece continues from where the last one ended
+    let state = new CompletionSession(model, { window: Math.max(4, prompt.length + 1) }).stateAt(prompt, prompt.length);
     let produced = 0;
     const current = () => { const st = this.deps.store.state; return st.kind === 'loaded' && st.checkpoint.model === model; };
     while (produced < length && !job.stopped && current()) { // a newer checkpoint replaces (and frees) this model
       const n = Math.min(20, length - produced);
       const g = generate(model, state, { maxLength: n, stopAtNewline: false, temperature, rng: this.rng });
       produced += g.ids.length;
-      text += g.text;
-      state = Float32Array.from(session.stateAt(text, text.length));
+      state = g.state;
       this.post({ type: 'sample', request, text: g.text, done: produced >= length });
       await new Promise((r) => setTimeout(r, 15)); // streamed: the host stays responsive
       if (g.ids.length === 0) break;

@@ -5,7 +5,7 @@
  */
 import * as os from 'node:os';
 import { setKernelLog, defaultKernels } from '../../core/backends';
-import { CheckpointFormatError } from '../../core/safetensors';
+import { isInputError } from '../../core/errors';
 import { runTrainingJob } from '../../core/job';
 import { HostMessage, MAX_LISTED_FILES, TrainerMessage, TrainJobRequest } from './protocol';
 
@@ -100,7 +100,7 @@ async function run(job: TrainJobRequest): Promise<void> {
     });
   } catch (err) {
     const e = err as Error;
-    const user = e instanceof CheckpointFormatError || e.name === 'AbortError' || !(e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError);
+    const user = isInputError(e); // a CheckpointFormatError or an AbortError is one too
     send({ type: 'error', message: e.name === 'AbortError' ? 'cancelled while reading the files' : e.message, kind: user ? 'user' : 'internal' });
     if (!user) send({ type: 'log', message: e.stack ?? String(e) });
   }

@@ -12,26 +12,17 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { DEFAULT_COMPLETION_SETTINGS } from '../../../src/core/completion';
-import type { CharRnnApi } from '../../../src/extension/extension';
+import { getApi, waitForFile } from './util';
 import { CompletionService } from '../../../src/extension/completions/service';
 
 const PREFIX = 'let total = fir';
 
-async function waitForFile(file: string, timeoutMs: number): Promise<string> {
-  const t0 = Date.now();
-  while (!fs.existsSync(file)) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${file}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 100));
-  return fs.readFileSync(file, 'utf8');
-}
 
 if (process.env.CHAR_RNN_E2E_UI) describe('ghost text', function () {
   this.timeout(180_000);
 
   it('typing a known prefix shows the engine\'s own proposal, Tab inserts it, a disabled language shows none', async () => {
-    const api = (await vscode.extensions.getExtension<CharRnnApi>('char-rnn-complete.char-rnn-complete')!.activate());
+    const api = (await getApi());
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     const config = vscode.workspace.getConfiguration('charRnn');
     await config.update('completion.disabledLanguages', ['markdown'], vscode.ConfigurationTarget.Workspace);
@@ -69,7 +60,7 @@ describe('completions in the editor: speed', function () {
   this.timeout(180_000);
 
   it('keeps per-keystroke work, the first suggestion in a large file, and the event loop within bounds (H=256)', async () => {
-    const api = (await vscode.extensions.getExtension<CharRnnApi>('char-rnn-complete.char-rnn-complete')!.activate());
+    const api = (await getApi());
     const config = vscode.workspace.getConfiguration('charRnn');
     await config.update('model.hiddenSize', 256, vscode.ConfigurationTarget.Workspace);
     await config.update('completion.enabled', true, vscode.ConfigurationTarget.Workspace);

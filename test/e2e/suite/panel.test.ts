@@ -9,24 +9,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CharRnnApi } from '../../../src/extension/extension';
-import type { TrainerMessage } from '../../../src/extension/training/protocol';
+import { getApi, nextMessage, waitFor, waitForFile } from './util';
 
-async function waitForFile(file: string, timeoutMs: number): Promise<string> {
-  const t0 = Date.now();
-  while (!fs.existsSync(file)) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${file}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 100));
-  return fs.readFileSync(file, 'utf8');
-}
 
 if (process.env.CHAR_RNN_E2E_UI) describe('training panel', function () {
   this.timeout(180_000);
 
   it('opens from its command, shows the chart during a short training and the heatmap of the open file', async () => {
-    const api = (await vscode.extensions.getExtension<CharRnnApi>('char-rnn-complete.char-rnn-complete')!.activate());
+    const api = (await getApi());
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     const dir = path.join(root, '.e2e');
     fs.mkdirSync(dir, { recursive: true });
@@ -35,14 +25,7 @@ if (process.env.CHAR_RNN_E2E_UI) describe('training panel', function () {
     const doc = await vscode.workspace.openTextDocument(path.join(root, 'src', 'app.js'));
     await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     await vscode.commands.executeCommand('charRnn.openPanel');
-    const started = new Promise<void>((resolve) => {
-      const sub = api.controller.onMessage((m: TrainerMessage) => {
-        if (m.type === 'progress') {
-          sub.dispose();
-          resolve();
-        }
-      });
-    });
+    const started = nextMessage(api, 'progress', 60_000);
     const training = api.training.trainWorkspace();
     await started;
     fs.writeFileSync(path.join(dir, 'panel-training.json'), '{}');
@@ -59,12 +42,8 @@ if (process.env.CHAR_RNN_E2E_UI) describe('training panel', function () {
 if (process.env.CHAR_RNN_E2E_UI) describe('the training panel after a window reload', function () {
   this.timeout(60_000);
   it('is restored by its serializer', async () => {
-    const api = (await vscode.extensions.getExtension<CharRnnApi>('char-rnn-complete.char-rnn-complete')!.activate());
-    const t0 = Date.now();
-    while (!api.panel()) {
-      if (Date.now() - t0 > 30_000) throw new Error('the panel was not restored');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const api = (await getApi());
+    await waitFor(() => api.panel() !== undefined, 30_000, 'the panel to be restored');
     assert.equal(api.panel()!.panel.viewType, 'charRnn.trainingPanel');
   });
 });

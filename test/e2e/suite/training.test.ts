@@ -9,39 +9,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { CharRnnApi } from '../../../src/extension/extension';
-import type { TrainerMessage } from '../../../src/extension/training/protocol';
-
-const EXTENSION_ID = 'char-rnn-complete.char-rnn-complete';
-
-async function getApi(): Promise<CharRnnApi> {
-  const ext = vscode.extensions.getExtension<CharRnnApi>(EXTENSION_ID);
-  assert.ok(ext, `${EXTENSION_ID} is not installed`);
-  return ext.activate();
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function nextMessage<T extends TrainerMessage['type']>(api: CharRnnApi, type: T, timeoutMs: number): Promise<TrainerMessage & { type: T }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`no '${type}' message within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const sub = api.controller.onMessage((m) => {
-      if (m.type === type) {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(m as TrainerMessage & { type: T });
-      }
-    });
-  });
-}
+import { getApi, nextMessage, waitFor } from './util';
 
 async function setting(key: string, value: unknown): Promise<void> {
   await vscode.workspace.getConfiguration('charRnn').update(key, value, vscode.ConfigurationTarget.Workspace);

@@ -5,22 +5,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { editorText, ghostText, openFile, typeAtEnd } from './helpers.mjs';
-
-async function waitForFile(file, timeoutMs) {
-  const t0 = Date.now();
-  while (!fs.existsSync(file)) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${file}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await new Promise((r) => setTimeout(r, 100));
-  return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
+import { editorText, ghostText, openFile, typeAtEnd, waitForFile } from './helpers.mjs';
 
 /** @param {{ page: import('playwright-core').Page, workspace: string, screenshot: (name: string) => Promise<void>, log: (line: string) => void }} ui */
 export default async function ({ page, workspace, screenshot, log }) {
   const dir = path.join(workspace, '.e2e');
-  const plan = await waitForFile(path.join(dir, 'expected.json'), 150_000);
+  const plan = JSON.parse(await waitForFile(path.join(dir, 'expected.json'), 150_000));
   const result = { ghost: '', error: undefined };
   try {
     await openFile(page, plan.file);

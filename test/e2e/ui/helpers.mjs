@@ -1,4 +1,6 @@
 // Small playwright helpers for UI scripts run by test/e2e/runner.mjs --ui (node side, on the workbench page).
+import * as fs from 'node:fs';
+
 /** @typedef {import('playwright-core').Page} Page */
 
 /** Opens a file of the workspace by clicking it in the Explorer; resolves once its editor shows text. */
@@ -28,4 +30,15 @@ export async function ghostText(/** @type {Page} */ page, timeoutMs = 20_000) {
   await page.waitForTimeout(100); // the rest of the line's ghost text renders in further spans
   // one suggestion on one line is rendered as several spans (one per syntax token)
   return (await ghosts.allInnerTexts()).join('').replace(/\u00a0/g, ' ');
+}
+
+/** Waits for a file the extension-host test writes into the workspace, and returns its text. */
+export async function waitForFile(/** @type {string} */ file, timeoutMs = 150_000) {
+  const t0 = Date.now();
+  while (!fs.existsSync(file)) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${file}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await new Promise((r) => setTimeout(r, 100)); // let its writer finish
+  return fs.readFileSync(file, 'utf8');
 }

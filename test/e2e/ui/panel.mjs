@@ -4,14 +4,7 @@
 //   MOCHA_GREP='training panel' node test/e2e/runner.mjs --mode dev --ui test/e2e/ui/panel.mjs
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-async function waitForFile(file, timeoutMs) {
-  const t0 = Date.now();
-  while (!fs.existsSync(file)) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${file}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { waitForFile } from './helpers.mjs';
 
 /** The panel's document: VS Code nests a webview's page in an iframe inside an iframe. */
 async function panelFrame(page, timeoutMs = 30_000) {
