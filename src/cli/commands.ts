@@ -3,9 +3,12 @@ import { promises as fsp } from 'node:fs';
 import { loadCheckpoint } from '../core/checkpoint';
 import { readCorpus } from '../core/corpus';
 import { encodeFiles } from '../core/data';
-import { CharNGram, WordCompleter } from '../core/baselines';
+import { basename } from 'node:path';
+import { CachedCharNGram, CharNGram, WordCompleter } from '../core/baselines';
 import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
-import { bitsPerChar, keystrokeSavings, simulateTyping } from '../core/evaluate';
+import { bitsPerChar, dynamicBitsPerChar, Proposer, simulateTyping } from '../core/evaluate';
+import { AdaptOptions, DynamicEvaluation } from '../core/dynamic';
+import { RnnModel } from '../core/model';
 import { generate } from '../core/generate';
 import { Rng } from '../core/rng';
 import { CompletionSession } from '../core/session';
@@ -13,7 +16,8 @@ import { flag, list, num, parse, requireStr, str, UsageError } from './args';
 
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 --top-k 0 --top-p 1 --seed 1 --greedy --json]';
 export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.3 --json]';
-export const EVAL_USAGE = 'char-rnn eval --model FILE <path...> [--ksr --max-chars N --min-confidence G --curve --baselines PATH... --json]';
+export const EVAL_USAGE = `char-rnn eval --model FILE [--model FILE...] <path...> [--ksr --max-chars N --min-confidence G --curve
+    --baselines PATH... --no-dynamic --adapt-lr 0.1 --adapt-segment 64 --json]`;
 
 export async function sampleCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
@@ -32,6 +36,7 @@ export async function sampleCommand(args: string[], out: NodeJS.WritableStream):
     topK: num(p, 'top-k', { integer: true, min: 0 }),
     topP: num(p, 'top-p', { min: 1e-6, max: 1 }),
     rng: new Rng(num(p, 'seed', { integer: true, min: 0, max: 0xffffffff }) ?? 1),
+    history: session.historyAt(prefix, prefix.length),
   });
   if (flag(p, 'json')) out.write(JSON.stringify({ prefix, text: g.text, logProb: g.logProb, probs: g.probs }) + '\n');
   else out.write(prefix + g.text + '\n');
@@ -69,56 +74,127 @@ export async function completeCommand(args: string[], out: NodeJS.WritableStream
 
 const CURVE_GATES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
 
+/** One engine of `eval`'s side-by-side comparison. */
+export interface EngineResult {
+  name: string;
+  bitsPerChar?: number;
+  /** keystroke savings with the confidence gate (--min-confidence), and the acceptance of what was shown */
+  ksr?: number;
+  acceptance?: number;
+  shown?: number;
+  accepted?: number;
+  /** the same with no gate */
+  ksrNoGate?: number;
+  acceptanceNoGate?: number;
+  /** keystroke savings against acceptance as the gate rises (--curve) */
+  curve?: { gate: number; ksr: number; acceptance: number; shown: number }[];
+}
+
 export async function evalCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
-    model: { type: 'string' }, ksr: { type: 'boolean' }, 'max-chars': { type: 'string' }, 'min-confidence': { type: 'string' }, json: { type: 'boolean' },
-    baselines: { type: 'string', multiple: true }, curve: { type: 'boolean' },
+    model: { type: 'string', multiple: true }, ksr: { type: 'boolean' }, 'max-chars': { type: 'string' }, 'min-confidence': { type: 'string' }, json: { type: 'boolean' },
+    baselines: { type: 'string', multiple: true }, curve: { type: 'boolean' }, 'no-dynamic': { type: 'boolean' },
+    'adapt-lr': { type: 'string' }, 'adapt-segment': { type: 'string' },
   }, true);
   if (p.positionals.length === 0) throw new UsageError('eval needs at least one path to evaluate on');
-  const { model } = await loadCheckpoint(requireStr(p, 'model'));
+  const modelPaths = list(p, 'model');
+  if (modelPaths.length === 0) throw new UsageError('--model is required');
+  const models = [];
+  for (const path of modelPaths) models.push({ path, model: (await loadCheckpoint(path)).model });
   const maxChars = num(p, 'max-chars', { integer: true, min: 1 });
   const corpus = await readCorpus(p.positionals, { valFraction: 0 });
   if (corpus.files.length === 0) throw new UsageError('no usable text file to evaluate on');
-  const data = encodeFiles(model.vocab, corpus.files);
-  const bpc = bitsPerChar(model, data, { maxChars });
-  const result: Record<string, number> & { curve?: { gate: number; ksr: number; acceptance: number; shown: number }[] } = { bitsPerChar: bpc.bitsPerChar, chars: bpc.chars, files: corpus.files.length };
   const texts = corpus.files.map((f) => f.text);
   const minConfidence = num(p, 'min-confidence', { min: 0, max: 1 }) ?? DEFAULT_COMPLETION_SETTINGS.minConfidence;
   const ksrChars = maxChars ?? 20000;
   const baselinePaths = list(p, 'baselines');
-  if (flag(p, 'ksr') || baselinePaths.length > 0) {
-    const k = keystrokeSavings(model, texts, { maxTypedChars: ksrChars, completion: { minConfidence } });
-    Object.assign(result, { ksr: k.ksr, acceptance: k.acceptance, shown: k.shown, accepted: k.accepted, ksrChars: k.chars, keystrokes: k.keystrokes });
-  }
-  if (flag(p, 'curve')) {
-    // keystrokes saved against acceptance, as the confidence gate rises
-    const curve = CURVE_GATES.map((gate) => {
-      const k = keystrokeSavings(model, texts, { maxTypedChars: ksrChars, completion: { minConfidence: gate } });
-      return { gate, ksr: k.ksr, acceptance: k.acceptance, shown: k.shown };
-    });
-    Object.assign(result, { curve });
+  const withKsr = flag(p, 'ksr') || flag(p, 'curve') || baselinePaths.length > 0;
+  const adapt: Partial<AdaptOptions> = {};
+  const adaptLr = num(p, 'adapt-lr', { min: 1e-6, max: 10 });
+  if (adaptLr !== undefined) adapt.learningRate = adaptLr;
+  const adaptSegment = num(p, 'adapt-segment', { integer: true, min: 1, max: 4096 });
+  if (adaptSegment !== undefined) adapt.segment = adaptSegment;
+  const engines: EngineResult[] = [];
+  let chars = 0;
+  const typing = (proposerFor: (gate: number) => (text: string) => Proposer, r: EngineResult) => {
+    if (!withKsr) return;
+    const k = simulateTyping(texts, proposerFor(minConfidence), ksrChars);
+    Object.assign(r, { ksr: k.ksr, acceptance: k.acceptance, shown: k.shown, accepted: k.accepted });
+    const k0 = minConfidence === 0 ? k : simulateTyping(texts, proposerFor(0), ksrChars);
+    Object.assign(r, { ksrNoGate: k0.ksr, acceptanceNoGate: k0.acceptance });
+    if (flag(p, 'curve')) {
+      r.curve = CURVE_GATES.map((gate) => {
+        const kg = gate === minConfidence ? k : gate === 0 ? k0 : simulateTyping(texts, proposerFor(gate), ksrChars);
+        return { gate, ksr: kg.ksr, acceptance: kg.acceptance, shown: kg.shown };
+      });
+    }
+  };
+  const rnnProposer = (model: RnnModel, dynamic: () => DynamicEvaluation | undefined) => (gate: number) => {
+    const dyn = dynamic(); // one adaptation per simulated run, shared by its texts (one workspace session)
+    return () => {
+      const session = new CompletionSession(model, { dynamic: dyn });
+      const settings = { ...DEFAULT_COMPLETION_SETTINGS, minConfidence: gate };
+      return (text: string, offset: number) => {
+        const base = session.reach(offset);
+        return automaticCompletion(session, text.slice(base, offset), offset, settings, base)?.text;
+      };
+    };
+  };
+  for (const { path, model } of models) {
+    const name = basename(path) + (model.direct ? ` (RNN + direct connections, orders 1-${model.direct.config.orders})` : ' (RNN)');
+    const data = encodeFiles(model.vocab, corpus.files);
+    const bpc = bitsPerChar(model, data, { maxChars });
+    chars = bpc.chars;
+    const r: EngineResult = { name, bitsPerChar: bpc.bitsPerChar };
+    typing(rnnProposer(model, () => undefined), r);
+    engines.push(r);
+    if (model.direct && !flag(p, 'no-dynamic')) {
+      const dyn = new DynamicEvaluation(model, adapt);
+      const rd: EngineResult = { name: `${basename(path)} + dynamic evaluation`, bitsPerChar: dynamicBitsPerChar(dyn, data, { maxChars }).bitsPerChar };
+      dyn.dispose();
+      const made: DynamicEvaluation[] = [];
+      typing(rnnProposer(model, () => {
+        const d = new DynamicEvaluation(model, adapt);
+        made.push(d);
+        return d;
+      }), rd);
+      for (const d of made) d.dispose();
+      engines.push(rd);
+    }
   }
   if (baselinePaths.length > 0) {
     // the baselines learn from the given training files, and are measured by the same simulated user
     const training = (await readCorpus(baselinePaths, { valFraction: 0 })).files.map((f) => f.text);
-    const words = simulateTyping(texts, () => new WordCompleter(training).proposer(), ksrChars);
+    const words: EngineResult = { name: 'word completion' };
+    const k = simulateTyping(texts, () => new WordCompleter(training).proposer(), ksrChars);
+    Object.assign(words, { ksr: k.ksr, acceptance: k.acceptance, shown: k.shown, accepted: k.accepted, ksrNoGate: k.ksr, acceptanceNoGate: k.acceptance });
+    engines.push(words);
     const ngram = new CharNGram(training);
-    const grams = simulateTyping(texts, () => ngram.proposer(40, minConfidence), ksrChars);
-    Object.assign(result, { wordsKsr: words.ksr, wordsAcceptance: words.acceptance, ngramKsr: grams.ksr, ngramAcceptance: grams.acceptance });
+    const g: EngineResult = { name: 'character 6-gram', bitsPerChar: ngram.bitsPerChar(texts, maxChars).bitsPerChar };
+    typing((gate) => () => ngram.proposer(40, gate), g);
+    engines.push(g);
+    const gc: EngineResult = { name: 'character 6-gram + cache', bitsPerChar: new CachedCharNGram(ngram).bitsPerChar(texts, maxChars).bitsPerChar };
+    typing((gate) => new CachedCharNGram(ngram).proposerFor(40, gate), gc);
+    engines.push(gc);
   }
+  // the first model's figures also at the top level (the format before the side-by-side comparison)
+  const first = engines[0];
+  const result: Record<string, unknown> = { bitsPerChar: first.bitsPerChar, chars, files: corpus.files.length, minConfidence, engines };
+  if (withKsr) Object.assign(result, { ksr: first.ksr, acceptance: first.acceptance, shown: first.shown, accepted: first.accepted, ksrChars: Math.min(ksrChars, texts.reduce((s, t) => s + t.length, 0)) });
+  if (first.curve) result.curve = first.curve;
   if (flag(p, 'json')) out.write(JSON.stringify(result) + '\n');
   else {
-    out.write(`bits/char ${result.bitsPerChar.toFixed(3)} over ${result.chars} characters of ${result.files} files\n`);
-    if (result.ksr !== undefined) {
-      out.write(`keystroke savings ${(result.ksr * 100).toFixed(1)}% over ${result.ksrChars} characters; ${result.shown} proposals shown, ${result.accepted} accepted (${(result.acceptance * 100).toFixed(1)}%)\n`);
-    }
-    if (Array.isArray(result.curve)) {
-      out.write('gate  keystroke savings  acceptance  shown\n');
-      for (const c of result.curve) out.write(`${c.gate.toFixed(2)}  ${(c.ksr * 100).toFixed(1).padStart(16)}%  ${(c.acceptance * 100).toFixed(1).padStart(9)}%  ${String(c.shown).padStart(5)}\n`);
-    }
-    if (result.wordsKsr !== undefined) {
-      out.write(`baseline, word completion: keystroke savings ${(result.wordsKsr * 100).toFixed(1)}%, acceptance ${(result.wordsAcceptance * 100).toFixed(1)}%\n`);
-      out.write(`baseline, character 6-gram: keystroke savings ${(result.ngramKsr * 100).toFixed(1)}%, acceptance ${(result.ngramAcceptance * 100).toFixed(1)}%\n`);
+    out.write(`bits/char over ${chars} characters of ${corpus.files.length} files${withKsr ? `; keystroke savings over ${result.ksrChars} typed characters, gate ${minConfidence}` : ''}\n`);
+    const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
+    const rows = engines.map((e) => [e.name, e.bitsPerChar === undefined ? '-' : e.bitsPerChar.toFixed(3), pct(e.ksrNoGate), pct(e.ksr), pct(e.acceptance)]);
+    const head = ['engine', 'bits/char', 'KSR no gate', `KSR gate ${minConfidence}`, 'acceptance'];
+    const cols = withKsr ? 5 : 2;
+    const widths = head.slice(0, cols).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    for (const r of [head, ...rows]) out.write(r.slice(0, cols).map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ') + '\n');
+    for (const e of engines) {
+      if (!e.curve) continue;
+      out.write(`\n${e.name}\ngate  keystroke savings  acceptance  shown\n`);
+      for (const c of e.curve) out.write(`${c.gate.toFixed(2)}  ${(c.ksr * 100).toFixed(1).padStart(16)}%  ${(c.acceptance * 100).toFixed(1).padStart(9)}%  ${String(c.shown).padStart(5)}\n`);
     }
   }
   return 0;

@@ -9,7 +9,8 @@ import { flag, num, parse, requireStr, str, UsageError } from './args';
 
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
     --lr N --clip 5 --clip-mode norm|value --seed 1 --seconds 60 | --steps N --resume FILE --val-fraction 0.05
-    --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60 --threads N --json]`;
+    --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60 --threads N
+    --direct-orders 6 (0: none) --direct-mb 64 --direct-lr 0.1 --json]`;
 
 export async function trainCommand(args: string[], out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const p = parse(args, {
@@ -18,6 +19,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
     seconds: { type: 'string' }, steps: { type: 'string' }, resume: { type: 'string' }, 'val-fraction': { type: 'string' },
     'max-file-kb': { type: 'string' }, 'max-corpus-mb': { type: 'string' }, 'vocab-size': { type: 'string' },
     'checkpoint-every': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+    'direct-orders': { type: 'string' }, 'direct-mb': { type: 'string' }, 'direct-lr': { type: 'string' },
   }, true);
   if (p.positionals.length === 0) throw new UsageError('train needs at least one path to read');
   const outPath = requireStr(p, 'out');
@@ -39,6 +41,9 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
   set('clipMode', clipMode as 'norm' | 'value' | undefined);
   set('seed', num(p, 'seed', { integer: true, min: 0, max: 0xffffffff }));
   set('threads', num(p, 'threads', { integer: true, min: 1, max: 64 }) ?? defaultThreads());
+  set('directOrders', num(p, 'direct-orders', { integer: true, min: 0, max: 8 }));
+  set('directMB', num(p, 'direct-mb', { min: 1, max: 4096 }));
+  set('directLearningRate', num(p, 'direct-lr', { min: 1e-6, max: 10 }));
   const steps = num(p, 'steps', { integer: true, min: 1 });
   let seconds = num(p, 'seconds', { min: 0.01 });
   if (steps !== undefined && seconds !== undefined) throw new UsageError('give --seconds or --steps, not both');

@@ -19,11 +19,19 @@ export interface Chunk {
   reset: Uint8Array;
   /** (N) weight of the position's loss: 1, or 0 where the target lies across a file boundary */
   weight: Float32Array;
+  /**
+   * (N, V) with direct connections: a term added to each position's logits before the softmax (the sum
+   * of the position's direct-connection rows, see direct.ts)
+   */
+  bias?: Float32Array;
 }
 
-export function allocChunk(T: number, B: number, kernels: Kernels = fastKernels): Chunk {
+/** A chunk's buffers; `biasOf` V gives it a (N, V) logit bias for direct connections. */
+export function allocChunk(T: number, B: number, kernels: Kernels = fastKernels, biasOf?: number): Chunk {
   const N = T * B;
-  return { inputs: kernels.allocI32(N), targets: kernels.allocI32(N), reset: kernels.allocU8(N), weight: kernels.allocF32(N) };
+  const chunk: Chunk = { inputs: kernels.allocI32(N), targets: kernels.allocI32(N), reset: kernels.allocU8(N), weight: kernels.allocF32(N) };
+  if (biasOf !== undefined) chunk.bias = kernels.allocF32(N * biasOf);
+  return chunk;
 }
 
 export function freeChunk(chunk: Chunk, kernels: Kernels): void {
@@ -31,6 +39,7 @@ export function freeChunk(chunk: Chunk, kernels: Kernels): void {
   kernels.free(chunk.targets);
   kernels.free(chunk.reset);
   kernels.free(chunk.weight);
+  if (chunk.bias) kernels.free(chunk.bias);
 }
 
 /** Activations and scratch buffers for one (model, T, B), allocated once. */
@@ -160,9 +169,11 @@ export function forwardChunk<F extends FloatArray>(model: RnnModel<F>, buf: Bptt
     }
     carry.set(h.subarray((T - 1) * B * H, T * B * H));
   }
-  // output: y = h[L-1] @ Why^T + by, p = softmax(y), loss = -sum w log p[target] / sum w
+  // output: y = h[L-1] @ Why^T + by (+ the direct connections' term), p = softmax(y), loss = -sum w log p[target] / sum w
   const probs = buf.probs;
   kn.matmulABt(probs, buf.h[L - 1], Why, N, V, H, false);
+  const bias = chunk.bias;
+  if (bias) for (let i = 0; i < N * V; i++) probs[i] += bias[i];
   let weight = 0;
   for (let n = 0; n < N; n++) {
     const w = chunk.weight[n];

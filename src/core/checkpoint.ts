@@ -11,12 +11,16 @@
  *   optim.<name>        (P)  optimizer state in the parameter layout (Adam: m, v; Adagrad: mem)
  *   train.carry         (L, B, H)  the hidden state carried into the next chunk
  *   train.streams       (2, B) I32  each stream's position and segment end
+ *   me.weight           (R, V)  direct n-gram connections (RNNME), see direct.ts; metadata 'direct'
+ *                               gives {orders, rowsPerOrder, hash}; absent in a model without them
+ *   optim.me.adagrad    (R)     the table's row-wise Adagrad state
  *
  * `__metadata__` (strings): format 'char-rnn-complete', format_version, vocab (JSON array of one-code-
  * point strings in index order, '' for the unknown symbol), config, and for a training run: settings,
  * step, chars_seen, optimizer, history, resume.
  */
 import { ModelConfig, RnnModel, inputSize, paramLayout, validateConfig } from './model';
+import { DirectConnections } from './direct';
 import { defaultKernels } from './backends';
 import { Kernels } from './kernels';
 import { OPTIMIZER_STATE_NAMES, OptimizerName } from './optimizer';
@@ -28,6 +32,8 @@ export { CheckpointFormatError };
 
 export const FORMAT_NAME = 'char-rnn-complete';
 export const FORMAT_VERSION = 1;
+/** how the direct connections' contexts map to rows (direct.ts); another value is refused */
+export const DIRECT_HASH = 'fnv1a16-exact-low';
 
 export interface LoadedCheckpoint {
   model: RnnModel;
@@ -55,7 +61,13 @@ export function encodeCheckpoint(model: RnnModel, training?: TrainingState): Uin
     config: JSON.stringify(model.config),
     vocab: JSON.stringify(model.vocab.symbols),
   };
+  const direct = model.direct;
+  if (direct) {
+    tensors['me.weight'] = f32([direct.rowCount, V], direct.table);
+    metadata.direct = JSON.stringify({ orders: direct.config.orders, rowsPerOrder: direct.config.rowsPerOrder, hash: DIRECT_HASH });
+  }
   if (training) {
+    if (direct && training.directSumSq?.length === direct.rowCount) tensors['optim.me.adagrad'] = f32([direct.rowCount], training.directSumSq);
     for (const [name, data] of Object.entries(training.optimizer.state)) tensors[`optim.${name}`] = f32([data.length], data);
     metadata.settings = JSON.stringify(training.settings);
     metadata.step = String(training.step);
@@ -160,8 +172,40 @@ function fromSafetensors({ tensors, metadata }: DecodedSafetensors, source: stri
   for (let l = 0; l < L; l++) for (const k of ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']) known.add(`rnn.${k}_l${l}`);
   const unknown = Object.keys(tensors).filter((n) => (n.startsWith('rnn.') || n.startsWith('out.')) && !known.has(n));
   if (unknown.length > 0) fail(`tensor '${unknown[0]}' does not belong to a unidirectional tanh nn.RNN + nn.Linear model`);
+  model.direct = readDirect(tensors, metadata, config, fail);
   const training = metadata.settings !== undefined ? readTraining(tensors, metadata, config, fail) : undefined;
+  if (training && model.direct) {
+    const acc = tensors['optim.me.adagrad'];
+    if (acc) {
+      if (!(acc.data instanceof Float32Array) || acc.data.length !== model.direct.rowCount) fail(`tensor 'optim.me.adagrad' must hold ${model.direct.rowCount} floats`);
+      training.directSumSq = acc.data as Float32Array;
+    }
+  }
   return { model, training, metadata };
+}
+
+/** The direct connections of a checkpoint: none without 'me.weight'; a clear error when they do not fit. */
+function readDirect(tensors: Record<string, TensorOut>, metadata: Record<string, string>, config: ModelConfig, fail: (p: string) => never): DirectConnections | undefined {
+  const t = tensors['me.weight'];
+  const unknown = Object.keys(tensors).find((n) => n.startsWith('me.') && n !== 'me.weight');
+  if (unknown) fail(`tensor '${unknown}' is not a direct-connection tensor this version knows`);
+  if (!t) return undefined;
+  if (metadata.direct === undefined) fail(`tensor 'me.weight' needs the metadata 'direct' ({orders, rowsPerOrder, hash})`);
+  const meta = parseJson<{ orders?: unknown; rowsPerOrder?: unknown; hash?: unknown }>(metadata.direct, 'direct', fail);
+  if (meta.hash !== DIRECT_HASH) fail(`direct connections hashed with '${String(meta.hash)}'; this version reads '${DIRECT_HASH}'`);
+  if (!(t.data instanceof Float32Array)) fail(`tensor 'me.weight' has dtype ${t.dtype}, expected a float type`);
+  let rows = 0;
+  const directConfig = { orders: meta.orders as number, rowsPerOrder: meta.rowsPerOrder as number, vocabSize: config.vocabSize };
+  try {
+    DirectConnections.validate(directConfig);
+    rows = DirectConnections.layout(directConfig).regionStart[directConfig.orders];
+  } catch (err) {
+    return fail(`metadata 'direct' is invalid: ${(err as Error).message}`);
+  }
+  if (t.shape.length !== 2 || t.shape[0] !== rows || t.shape[1] !== config.vocabSize) {
+    fail(`tensor 'me.weight' has shape [${t.shape.join(', ')}], expected [${rows}, ${config.vocabSize}] for its metadata 'direct'`);
+  }
+  return new DirectConnections(directConfig, t.data as Float32Array); // the decoded array itself: no second copy
 }
 
 function readTraining(tensors: Record<string, TensorOut>, metadata: Record<string, string>, config: ModelConfig, fail: (p: string) => never): TrainingState {

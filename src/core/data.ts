@@ -11,6 +11,7 @@
  */
 import { Chunk } from './bptt';
 import { crc32 } from './crc32';
+import { DirectConnections } from './direct';
 import { Rng } from './rng';
 import { TokenArray, Vocab } from './vocab';
 
@@ -59,6 +60,8 @@ export class StreamSampler {
   readonly pos: Int32Array;
   /** (B) the end of each stream's segment (exclusive) */
   readonly end: Int32Array;
+  /** (B) the start of the file each stream reads (direct-connection contexts do not reach before it) */
+  readonly fileStart: Int32Array;
 
   constructor(data: EncodedFiles, vocab: Vocab, B: number, lineStartProb: number) {
     this.data = data;
@@ -67,6 +70,7 @@ export class StreamSampler {
     this.newlineId = vocab.idOfCodePoint(10);
     this.pos = new Int32Array(B);
     this.end = new Int32Array(B); // pos >= end - 1: no target left, a new segment is needed
+    this.fileStart = new Int32Array(B);
     let usable = 0;
     for (let f = 0; f + 1 < data.starts.length; f++) if (data.starts[f + 1] - data.starts[f] >= 2) usable++;
     if (usable === 0) throw new Error('the training files hold no file of at least 2 characters: nothing to learn from');
@@ -84,11 +88,16 @@ export class StreamSampler {
       if (!Number.isInteger(p) || !Number.isInteger(e) || p < 0 || e < 0 || p > total || e > total) throw new Error('stream state is outside the data');
       this.pos[b] = p;
       this.end[b] = e;
+      this.fileStart[b] = total > 0 ? this.data.starts[fileOf(this.data.starts, Math.min(p, total - 1))] : 0;
     }
   }
 
-  /** Fills a chunk of T steps for the B streams, starting new segments where streams run out. */
-  fill(chunk: Chunk, T: number, rng: Rng): void {
+  /**
+   * Fills a chunk of T steps for the B streams, starting new segments where streams run out. With
+   * `direct`, also the direct-connection rows of each position into `rows` (N, orders) and their sum
+   * into the chunk's logit bias.
+   */
+  fill(chunk: Chunk, T: number, rng: Rng, direct?: { table: DirectConnections; rows: Int32Array }): void {
     const { B, pos, end } = this;
     const tokens = this.data.tokens;
     for (let t = 0; t < T; t++) {
@@ -105,6 +114,12 @@ export class StreamSampler {
         chunk.reset[n] = reset;
         chunk.weight[n] = 1;
         pos[b] = p + 1;
+        if (direct && chunk.bias) {
+          const orders = direct.table.config.orders, V = direct.table.config.vocabSize;
+          direct.table.rowsAt(tokens, p, this.fileStart[b], direct.rows, n * orders);
+          chunk.bias.fill(0, n * V, (n + 1) * V);
+          direct.table.addRows(chunk.bias, n * V, direct.rows, n * orders);
+        }
       }
     }
   }
@@ -125,6 +140,7 @@ export class StreamSampler {
       }
       this.pos[b] = start;
       this.end[b] = fileEnd;
+      this.fileStart[b] = fileStart;
       return;
     }
   }

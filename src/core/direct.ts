@@ -1,90 +1,171 @@
 /**
- * Direct n-gram connections in the softmax (Mikolov's RNNME), the first building block of the adaptive
- * model: the logits get a learned term per hashed context of the last n characters,
+ * Direct n-gram connections in the softmax (Mikolov's RNNME): the logits get a learned term per context
+ * of the last n characters,
  *
  *   y[t] = Why h[t] + by + sum over n = 1..N of D[row_n(x[t-n+1 .. t])]
  *
- * where D is a table of rows of V numbers, with a region of `rowsPerOrder` rows for each order n, and
- * row_n a hash of the n last symbols into that region. Only the rows a chunk touches get a gradient
- * (sparse updates), and the optimizer keeps one accumulator per row (row-wise Adagrad), so its memory is
- * one float per row, not per entry.
+ * D is a table of rows of V numbers with a region for each order n. An order whose every context fits
+ * in `rowsPerOrder` rows ((V + 1)^n of them, the extra symbol being "before the start of the text") is
+ * indexed exactly; a higher order hashes its context (FNV-1a) into `rowsPerOrder` rows. Contexts never
+ * reach back across the start of a file: positions before it read as that padding symbol.
  *
- * Not wired into training or completions yet (see the closing note of the session that wrote it).
+ * Only the rows a chunk touches get a gradient (sparse updates), and the optimizer keeps one accumulator
+ * per row (row-wise Adagrad), so its memory is one float per row, not per entry. The table starts at
+ * zero, so a fresh table leaves the RNN's output unchanged.
  */
 
 export interface DirectConfig {
   /** N: contexts of 1 .. N symbols */
   orders: number;
-  /** K: rows of each order's region (a power of two is not required) */
+  /** K: the most rows of one order's region (a power of two is not required) */
   rowsPerOrder: number;
   /** V */
   vocabSize: number;
 }
 
+/** The id that stands for "before the start of the text" in a history. */
+export const PAD = -1;
+
+export const DIRECT_LIMITS = { orders: { min: 1, max: 8 } } as const;
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
 /**
- * The row of the context of `order` symbols ending at ids[end] (inclusive): FNV-1a over the symbol ids
- * (as 16-bit values) and the order, reduced into the order's region. The same on every platform.
+ * The hashed row of the context of `order` symbols ending at ids[end] (inclusive): FNV-1a over the
+ * symbol ids (as 16-bit values, an id below 0 or a position before `start` as 0xffff) and the order,
+ * reduced into the order's region. The same on every platform.
  */
-export function contextRow(ids: ArrayLike<number>, end: number, order: number, rowsPerOrder: number): number {
+export function contextRow(ids: ArrayLike<number>, end: number, order: number, rowsPerOrder: number, start = 0): number {
+  return (order - 1) * rowsPerOrder + (contextHash(ids, end, order, start) % rowsPerOrder);
+}
+
+function contextHash(ids: ArrayLike<number>, end: number, order: number, start: number): number {
   let h = FNV_OFFSET ^ order;
   h = Math.imul(h, FNV_PRIME) >>> 0;
   for (let k = end - order + 1; k <= end; k++) {
-    const id = k >= 0 ? ids[k] : 0xffff; // before the start: a padding symbol
+    const raw = k >= start ? ids[k] : -1;
+    const id = raw >= 0 ? raw : 0xffff;
     h = Math.imul(h ^ (id & 0xff), FNV_PRIME) >>> 0;
     h = Math.imul(h ^ (id >>> 8), FNV_PRIME) >>> 0;
   }
-  return (order - 1) * rowsPerOrder + (h % rowsPerOrder);
+  return h;
 }
 
-export class DirectConnections {
+/** Anything that adds direct-connection rows to logits: the trained table, or an adaptation of it. */
+export interface DirectTerm {
   readonly config: DirectConfig;
-  /** (orders * rowsPerOrder, V) */
-  readonly table: Float32Array;
-  /** (orders * rowsPerOrder) row-wise Adagrad accumulators */
-  readonly rowSumSq: Float32Array;
+  /** the rows (orders) of the contexts ending at ids[end], reading positions before `start` as padding */
+  rowsAt(ids: ArrayLike<number>, end: number, start: number, out: Int32Array, outOffset: number): void;
+  /** logits[offset .. offset + V) += the sum of the rows rows[rowsOffset .. rowsOffset + orders) */
+  addRows(logits: { [i: number]: number }, offset: number, rows: ArrayLike<number>, rowsOffset: number): void;
+}
 
-  constructor(config: DirectConfig) {
-    const { orders, rowsPerOrder, vocabSize } = config;
-    if (!(Number.isInteger(orders) && orders >= 1 && orders <= 8)) throw new Error(`orders must be an integer from 1 to 8, got ${orders}`);
+export class DirectConnections implements DirectTerm {
+  readonly config: DirectConfig;
+  /** (orders + 1): the first row of each order's region, and the row count last */
+  readonly regionStart: Int32Array;
+  /** (orders): 1 where the order is indexed exactly */
+  readonly exact: Uint8Array;
+  /** (rows, V) */
+  readonly table: Float32Array;
+  /** (rows) row-wise Adagrad accumulators (training only) */
+  rowSumSq: Float32Array | undefined;
+
+  constructor(config: DirectConfig, table?: Float32Array) {
+    DirectConnections.validate(config);
+    const { orders, rowsPerOrder, vocabSize: V } = config;
+    this.config = { orders, rowsPerOrder, vocabSize: V };
+    const layout = DirectConnections.layout(this.config);
+    this.regionStart = layout.regionStart;
+    this.exact = layout.exact;
+    const rows = this.regionStart[orders];
+    if (table && table.length !== rows * V) throw new Error(`the direct-connection table holds ${table.length} floats, the configuration needs ${rows} x ${V}`);
+    this.table = table ?? new Float32Array(rows * V);
+  }
+
+  /** Throws a clear error for a configuration that cannot be built. */
+  static validate(config: DirectConfig): void {
+    const { orders, rowsPerOrder, vocabSize: V } = config;
+    if (!(Number.isInteger(orders) && orders >= DIRECT_LIMITS.orders.min && orders <= DIRECT_LIMITS.orders.max)) {
+      throw new Error(`direct-connection orders must be an integer from ${DIRECT_LIMITS.orders.min} to ${DIRECT_LIMITS.orders.max}, got ${orders}`);
+    }
     if (!(Number.isInteger(rowsPerOrder) && rowsPerOrder >= 1)) throw new Error(`rowsPerOrder must be a positive integer, got ${rowsPerOrder}`);
-    this.config = { ...config };
-    this.table = new Float32Array(orders * rowsPerOrder * vocabSize);
-    this.rowSumSq = new Float32Array(orders * rowsPerOrder);
+    if (!(Number.isInteger(V) && V >= 2)) throw new Error(`vocabSize must be an integer of at least 2, got ${V}`);
+    const rows = DirectConnections.layout(config).regionStart[orders];
+    if (rows * V > 2 ** 31 - 1) throw new Error(`a direct-connection table of ${rows} rows x ${V} symbols is too large`);
+  }
+
+  /** Where each order's region starts, and which orders are exact. */
+  static layout(config: DirectConfig): { regionStart: Int32Array; exact: Uint8Array } {
+    const { orders, rowsPerOrder, vocabSize: V } = config;
+    const regionStart = new Int32Array(orders + 1);
+    const exact = new Uint8Array(orders);
+    let start = 0;
+    for (let n = 1; n <= orders; n++) {
+      regionStart[n - 1] = start;
+      const all = (V + 1) ** n;
+      exact[n - 1] = all <= rowsPerOrder ? 1 : 0;
+      start += exact[n - 1] ? all : rowsPerOrder;
+    }
+    regionStart[orders] = start;
+    return { regionStart, exact };
+  }
+
+  /** The configuration with the most rows per order whose table fits in `megabytes` (float32). */
+  static configForBudget(orders: number, vocabSize: number, megabytes: number): DirectConfig {
+    if (!(megabytes > 0)) throw new Error(`the direct-connection budget must be a positive number of megabytes, got ${megabytes}`);
+    const maxRows = Math.floor((megabytes * 2 ** 20) / (4 * vocabSize));
+    const total = (K: number) => DirectConnections.layout({ orders, rowsPerOrder: K, vocabSize }).regionStart[orders];
+    let lo = 1, hi = Math.max(1, maxRows);
+    if (total(1) > maxRows) throw new Error(`${megabytes} MB cannot hold a direct-connection table of ${orders} orders for ${vocabSize} symbols`);
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi + 1) / 2);
+      if (total(mid) <= maxRows) lo = mid; else hi = mid - 1;
+    }
+    return { orders, rowsPerOrder: lo, vocabSize };
+  }
+
+  get rowCount(): number {
+    return this.regionStart[this.config.orders];
   }
 
   /** Bytes of the table and its optimizer state. */
   get bytes(): number {
-    return this.table.byteLength + this.rowSumSq.byteLength;
+    return this.table.byteLength + (this.rowSumSq?.byteLength ?? 0);
   }
 
-  /** rows (orders) for the context ending at ids[end] */
-  rows(ids: ArrayLike<number>, end: number, out: Int32Array = new Int32Array(this.config.orders)): Int32Array {
-    for (let n = 1; n <= this.config.orders; n++) out[n - 1] = contextRow(ids, end, n, this.config.rowsPerOrder);
-    return out;
-  }
-
-  /** logits (V) += sum of the rows' entries */
-  addTo(logits: Float32Array | Float64Array, offset: number, rows: ArrayLike<number>): void {
-    const V = this.config.vocabSize;
-    for (let r = 0; r < rows.length; r++) {
-      const base = rows[r] * V;
-      for (let v = 0; v < V; v++) logits[offset + v] += this.table[base + v];
+  rowsAt(ids: ArrayLike<number>, end: number, start: number, out: Int32Array, outOffset: number): void {
+    const { orders, rowsPerOrder, vocabSize: V } = this.config;
+    for (let n = 1; n <= orders; n++) {
+      let row: number;
+      if (this.exact[n - 1]) {
+        // digits id + 1 in base V + 1, padding as 0
+        row = 0;
+        for (let k = end - n + 1; k <= end; k++) {
+          const id = k >= start ? ids[k] : -1;
+          row = row * (V + 1) + (id >= 0 ? id + 1 : 0);
+        }
+      } else {
+        row = contextHash(ids, end, n, start) % rowsPerOrder;
+      }
+      out[outOffset + n - 1] = this.regionStart[n - 1] + row;
     }
   }
 
-  /**
-   * forward was: y += sum_r D[row_r]  =>  dD[row_r] += dy. Accumulates into a sparse gradient: a map
-   * from row to its (V) gradient.
-   */
-  accumulate(grad: Map<number, Float64Array>, rows: ArrayLike<number>, dy: ArrayLike<number>, offset: number): void {
+  /** rows (orders) for the context ending at ids[end] */
+  rows(ids: ArrayLike<number>, end: number, start = 0): Int32Array {
+    const out = new Int32Array(this.config.orders);
+    this.rowsAt(ids, end, start, out, 0);
+    return out;
+  }
+
+  addRows(logits: { [i: number]: number }, offset: number, rows: ArrayLike<number>, rowsOffset: number): void {
     const V = this.config.vocabSize;
-    for (let r = 0; r < rows.length; r++) {
-      let g = grad.get(rows[r]);
-      if (!g) grad.set(rows[r], (g = new Float64Array(V)));
-      for (let v = 0; v < V; v++) g[v] += dy[offset + v];
+    const D = this.table;
+    for (let r = 0; r < this.config.orders; r++) {
+      const base = rows[rowsOffset + r] * V;
+      for (let v = 0; v < V; v++) logits[offset + v] += D[base + v];
     }
   }
 
@@ -92,16 +173,112 @@ export class DirectConnections {
    * Row-wise Adagrad on the touched rows only: each row keeps the sum of the mean squared gradient of
    * its entries, and its step is lr / sqrt(that sum).
    */
-  update(grad: Map<number, Float64Array>, learningRate: number): void {
+  update(grad: DirectGradient, learningRate: number): void {
     const V = this.config.vocabSize;
-    for (const [row, g] of grad) {
+    const acc = (this.rowSumSq ??= new Float32Array(this.rowCount));
+    for (let s = 0; s < grad.count; s++) {
+      const row = grad.rows[s];
+      const g = grad.data.subarray(s * V, (s + 1) * V);
       let sq = 0;
       for (let v = 0; v < V; v++) sq += g[v] * g[v];
-      const acc = this.rowSumSq[row] + sq / V;
-      this.rowSumSq[row] = acc;
-      const step = learningRate / Math.sqrt(acc + 1e-8);
+      const a = acc[row] + sq / V;
+      acc[row] = a;
+      const step = learningRate / Math.sqrt(a + 1e-10);
       const base = row * V;
       for (let v = 0; v < V; v++) this.table[base + v] -= step * g[v];
+    }
+  }
+}
+
+/** A sparse gradient of the table: the rows touched, each with its (V) gradient, in first-touch order. */
+export class DirectGradient {
+  readonly V: number;
+  /** (capacity) the row of each slot */
+  readonly rows: Int32Array;
+  /** (capacity, V) */
+  readonly data: Float32Array;
+  count = 0;
+  private readonly slot = new Map<number, number>();
+
+  constructor(V: number, capacity: number) {
+    this.V = V;
+    this.rows = new Int32Array(capacity);
+    this.data = new Float32Array(capacity * V);
+  }
+
+  clear(): void {
+    this.data.fill(0, 0, this.count * this.V);
+    this.count = 0;
+    this.slot.clear();
+  }
+
+  /**
+   * forward was: y += sum_r D[row_r]  =>  dD[row_r] += dy. Adds scale * dy[offset .. offset + V) to each
+   * of the rows rows[rowsOffset .. rowsOffset + n).
+   */
+  add(rows: ArrayLike<number>, rowsOffset: number, n: number, dy: ArrayLike<number>, offset: number, scale: number): void {
+    const V = this.V;
+    for (let r = 0; r < n; r++) {
+      const row = rows[rowsOffset + r];
+      let s = this.slot.get(row);
+      if (s === undefined) {
+        if (this.count >= this.rows.length) throw new Error('the sparse gradient is full');
+        s = this.count++;
+        this.slot.set(row, s);
+        this.rows[s] = row;
+      }
+      const base = s * V;
+      for (let v = 0; v < V; v++) this.data[base + v] += scale * dy[offset + v];
+    }
+  }
+}
+
+/**
+ * The history of the last `orders` symbols of M rows (a document, or the beams of a search), to find the
+ * direct-connection rows of the next prediction.
+ */
+export class DirectContext {
+  readonly term: DirectTerm;
+  readonly M: number;
+  /** (M, orders) the last symbols, oldest first, PAD where the text had not started */
+  readonly hist: Int32Array;
+  private readonly rows: Int32Array;
+
+  constructor(term: DirectTerm, M = 1) {
+    this.term = term;
+    this.M = M;
+    this.hist = new Int32Array(M * term.config.orders).fill(PAD);
+    this.rows = new Int32Array(term.config.orders);
+  }
+
+  /** Row m's history becomes the last symbols of `ids` (padding before them). */
+  set(m: number, ids: ArrayLike<number>): void {
+    const N = this.term.config.orders;
+    for (let k = 0; k < N; k++) {
+      const i = ids.length - N + k;
+      this.hist[m * N + k] = i >= 0 ? ids[i] : PAD;
+    }
+  }
+
+  push(m: number, id: number): void {
+    const N = this.term.config.orders;
+    this.hist.copyWithin(m * N, m * N + 1, (m + 1) * N);
+    this.hist[(m + 1) * N - 1] = id;
+  }
+
+  /** Row `to` of this context becomes row `from` of `src`. */
+  copyRow(src: DirectContext, from: number, to: number): void {
+    const N = this.term.config.orders;
+    this.hist.set(src.hist.subarray(from * N, (from + 1) * N), to * N);
+  }
+
+  /** logits (M, V): adds each row's direct term. */
+  addTo(logits: { [i: number]: number }, M = this.M): void {
+    const N = this.term.config.orders;
+    const V = this.term.config.vocabSize;
+    for (let m = 0; m < M; m++) {
+      this.term.rowsAt(this.hist, (m + 1) * N - 1, m * N, this.rows, 0);
+      this.term.addRows(logits, m * V, this.rows, 0);
     }
   }
 }

@@ -8,6 +8,9 @@ import { FloatArray } from './kernels';
 import { RnnModel } from './model';
 import { automaticCompletion, CompletionSettings, DEFAULT_COMPLETION_SETTINGS } from './completion';
 import { CompletionSession, SessionOptions } from './session';
+import { DynamicEvaluation } from './dynamic';
+import { DirectContext } from './direct';
+import { InferenceStepper, zeroState } from './model';
 
 export interface BitsPerCharResult {
   bitsPerChar: number;
@@ -34,7 +37,7 @@ export function bitsPerChar(model: RnnModel<FloatArray>, files: EncodedFiles, op
   const T = opts.T ?? 64;
   const B = Math.min(opts.B ?? 32, spans.length);
   const buf = new BpttBuffers(model, T, B);
-  const chunk = allocChunk(T, B, model.kernels);
+  const chunk = allocChunk(T, B, model.kernels, model.direct ? model.config.vocabSize : undefined);
   try {
     return bitsPerCharLoop(model, files, spans, buf, chunk);
   } finally {
@@ -47,6 +50,10 @@ function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans
   const { T, B } = buf;
   const pos = new Array<number>(B).fill(0);
   const end = new Array<number>(B).fill(0);
+  const direct = model.direct;
+  const V = model.config.vocabSize;
+  const rows = new Int32Array(direct?.config.orders ?? 0);
+  const start = new Array<number>(B).fill(0);
   let nextSpan = 0;
   let nats = 0;
   let chars = 0;
@@ -58,12 +65,19 @@ function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans
         let reset = 0;
         if (pos[b] >= end[b] - 1 && nextSpan < spans.length) {
           [pos[b], end[b]] = spans[nextSpan++];
+          start[b] = pos[b];
           reset = 1;
         }
         if (pos[b] < end[b] - 1) {
           chunk.inputs[n] = files.tokens[pos[b]];
           chunk.targets[n] = files.tokens[pos[b] + 1];
           chunk.weight[n] = 1;
+          if (direct) {
+            // the span's first position is its file's start
+            direct.rowsAt(files.tokens, pos[b], start[b], rows, 0);
+            chunk.bias!.fill(0, n * V, (n + 1) * V);
+            direct.addRows(chunk.bias!, n * V, rows, 0);
+          }
           pos[b]++;
           active = true;
         } else {
@@ -81,6 +95,48 @@ function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans
     chars += buf.lastWeight;
   }
   return { bitsPerChar: nats / chars / Math.LN2, chars };
+}
+
+/**
+ * Bits per character with dynamic evaluation: the files are read in order, one symbol at a time from
+ * each file's zero state, and every segment is predicted with the table as adapted so far, then learned
+ * from (the last, shorter segment of a file too). The adaptation carries over from file to file, as in
+ * one workspace session.
+ */
+export function dynamicBitsPerChar(dynamic: DynamicEvaluation, files: EncodedFiles, opts: { maxChars?: number } = {}): BitsPerCharResult {
+  const model = dynamic.model;
+  const { hiddenSize: H, layers: L } = model.config;
+  const orders = dynamic.adaptation.config.orders;
+  const stepper = InferenceStepper.for(model, 1);
+  const ctx = new DirectContext(dynamic.adaptation, 1);
+  let budget = opts.maxChars ?? Infinity;
+  let nats = 0, chars = 0;
+  const ids = [0];
+  for (let f = 0; f + 1 < files.starts.length && budget > 0; f++) {
+    const s = files.starts[f], e = files.starts[f + 1];
+    if (e - s < 2) continue;
+    const state = zeroState(model.config);
+    ctx.set(0, []);
+    let seg = dynamic.newSegment();
+    const last = Math.min(e - 1, s + budget); // inputs s .. last - 1 predict s + 1 .. last
+    for (let p = s; p < last; p++) {
+      ids[0] = files.tokens[p];
+      stepper.step(state, ids, false);
+      ctx.push(0, ids[0]);
+      const t = seg.count++;
+      seg.h.set(state.subarray((L - 1) * H, L * H), t * H);
+      dynamic.adaptation.rowsAt(ctx.hist, orders - 1, 0, seg.rows, t * orders);
+      seg.targets[t] = files.tokens[p + 1];
+      if (seg.count === seg.S || p + 1 === last) {
+        nats += dynamic.learn(seg);
+        chars += seg.count;
+        seg.count = 0;
+        seg.targets.fill(-1);
+      }
+    }
+    budget -= last - s;
+  }
+  return { bitsPerChar: chars > 0 ? nats / chars / Math.LN2 : NaN, chars };
 }
 
 export interface KsrOptions {

@@ -6,6 +6,7 @@
  */
 import { FloatArray } from './kernels';
 import { InferenceStepper, RnnModel } from './model';
+import { DirectContext, DirectTerm } from './direct';
 import { Rng } from './rng';
 import { UNKNOWN } from './vocab';
 
@@ -97,7 +98,24 @@ function lineLimit(opts: { maxLines?: number; stopAtNewline?: boolean }): number
   return opts.stopAtNewline === false ? Infinity : 1;
 }
 
-export interface GenerateOptions extends SampleOptions {
+/** What the direct connections of a model need to continue a text (ignored by a model without them). */
+export interface DirectOptions {
+  /** the symbol ids before the state (the last few matter; none: the text starts here) */
+  history?: ArrayLike<number>;
+  /** the direct-connection term to use instead of the model's own (an adaptation of it) */
+  direct?: DirectTerm;
+}
+
+/** The direct-connection context of M rows, each with the same history, or undefined without direct connections. */
+function directContext(model: RnnModel<FloatArray>, opts: DirectOptions, M: number): DirectContext | undefined {
+  const term = opts.direct ?? model.direct;
+  if (!term) return undefined;
+  const ctx = new DirectContext(term, M);
+  for (let m = 0; m < M; m++) ctx.set(m, opts.history ?? []);
+  return ctx;
+}
+
+export interface GenerateOptions extends SampleOptions, DirectOptions {
   maxLength: number;
   /** stop before a newline (the newline is not part of the text); default true */
   stopAtNewline?: boolean;
@@ -125,7 +143,9 @@ export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts:
   let lines = 1;
   const newline = model.vocab.idOfCodePoint(10);
   const out: Generation & { state: Float32Array } = { text: '', ids: [], probs: [], logProb: 0, stop: 'length', state: s };
+  const ctx = directContext(model, opts, 1);
   let logits = stepper.outputs(s);
+  ctx?.addTo(logits);
   for (let i = 0; i < opts.maxLength; i++) {
     const id = opts.mode === 'greedy' ? argmax(logits, 0, V) : sampleId(logits, 0, V, opts, rng, scratch, order);
     const p = softmax(probs1, logits, 0, V)[id];
@@ -135,12 +155,14 @@ export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts:
     out.logProb += Math.log(p);
     stepper.step(s, [id], true);
     logits = stepper.logits;
+    ctx?.push(0, id);
+    ctx?.addTo(logits);
   }
   out.text = model.vocab.decode(out.ids);
   return out;
 }
 
-export interface BeamOptions {
+export interface BeamOptions extends DirectOptions {
   maxLength: number;
   beamWidth?: number;
   stopAtNewline?: boolean;
@@ -166,7 +188,10 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
   let beams: Beam[] = [{ ids: [], probs: [], logProb: 0, lines: 1 }];
   let best: (Beam & { stop: 'newline' | 'length' }) | undefined;
   const p = new Float64Array(V);
+  let ctx = directContext(model, opts, W);
+  let ctxNext = ctx && new DirectContext(ctx.term, W);
   stepper.outputs(states);
+  ctx?.addTo(stepper.logits, 1);
   for (let step = 0; step <= opts.maxLength && beams.length > 0; step++) {
     type Cand = { beam: number; id: number; prob: number; logProb: number };
     const cands: Cand[] = [];
@@ -193,16 +218,24 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
     chosen.forEach((c, w) => {
       ids[w] = c.id;
       for (let l = 0; l < L; l++) next.set(states.subarray((l * W + c.beam) * H, (l * W + c.beam + 1) * H), (l * W + w) * H);
+      if (ctx && ctxNext) {
+        ctxNext.copyRow(ctx, c.beam, w);
+        ctxNext.push(w, c.id);
+      }
     });
     beams = chosen.map((c) => ({ ids: [...beams[c.beam].ids, c.id], probs: [...beams[c.beam].probs, c.prob], logProb: c.logProb, lines: beams[c.beam].lines + (c.id === newline ? 1 : 0) }));
     [states, next] = [next, states];
-    if (beams.length > 0) stepper.step(states, ids, true);
+    [ctx, ctxNext] = [ctxNext, ctx];
+    if (beams.length > 0) {
+      stepper.step(states, ids, true);
+      ctx?.addTo(stepper.logits, beams.length);
+    }
   }
   const b = best ?? { ids: [], probs: [], logProb: 0, lines: 1, stop: 'length' as const };
   return { text: model.vocab.decode(b.ids), ids: b.ids, probs: b.probs, logProb: b.logProb, stop: b.stop };
 }
 
-export interface ProposalOptions extends SampleOptions {
+export interface ProposalOptions extends SampleOptions, DirectOptions {
   /** the longest proposal, in characters; default 40 */
   maxChars?: number;
   /** show only when P(proposal) is at least this; default 0 */
@@ -254,10 +287,10 @@ export function propose(model: RnnModel<FloatArray>, state: Float32Array, opts: 
   const maxLines = opts.maxLines ?? 1;
   if (!(Number.isInteger(maxChars) && maxChars >= 2)) throw new Error(`the longest proposal must be at least 2 characters, got ${maxChars}`);
   const full = opts.search === 'beam'
-    ? beamSearch(model, state, { maxLength: maxChars, beamWidth: opts.beamWidth, maxLines })
+    ? beamSearch(model, state, { maxLength: maxChars, beamWidth: opts.beamWidth, maxLines, history: opts.history, direct: opts.direct })
     : opts.search === 'sample'
       ? generate(model, state, { ...opts, maxLength: maxChars, maxLines, mode: 'sample' })
-      : greedyPruned(model, state, maxChars, minConfidence, maxLines);
+      : greedyPruned(model, state, maxChars, minConfidence, maxLines, opts);
   const cut = bestCut(full.probs, minConfidence);
   if (cut.k < 2) return undefined;
   // a proposal ends at a code point boundary: ids are code points, so slice by ids
@@ -267,14 +300,16 @@ export function propose(model: RnnModel<FloatArray>, state: Float32Array, opts: 
 }
 
 /** Greedy decoding that stops as soon as no longer continuation can beat the best cut so far. */
-function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars: number, minConfidence: number, maxLines: number): Generation {
+function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars: number, minConfidence: number, maxLines: number, direct: DirectOptions): Generation {
   const V = model.config.vocabSize;
   const stepper = InferenceStepper.for(model, 1);
   const s = Float32Array.from(state);
   const p = new Float64Array(V);
   const newline = model.vocab.idOfCodePoint(10);
   const out: Generation = { text: '', ids: [], probs: [], logProb: 0, stop: 'length' };
+  const ctx = directContext(model, direct, 1);
   let logits = stepper.outputs(s);
+  ctx?.addTo(logits);
   let prob = 1, best = 0, lines = 1;
   for (let k = 1; k <= maxChars; k++) {
     const id = argmax(logits, 0, V);
@@ -289,6 +324,8 @@ function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars
     if (k < maxChars) {
       stepper.step(s, [id], true);
       logits = stepper.logits;
+      ctx?.push(0, id);
+      ctx?.addTo(logits);
     }
   }
   out.text = model.vocab.decode(out.ids);

@@ -5,6 +5,7 @@
  */
 import { FloatArray } from './kernels';
 import { InferenceStepper, RnnModel, zeroState } from './model';
+import { DirectContext } from './direct';
 import { softmax } from './generate';
 
 export interface HiddenStates {
@@ -29,8 +30,12 @@ export function hiddenStates(model: RnnModel<FloatArray>, text: string, layer: n
   const p = new Float64Array(V);
   const top: HiddenStates['top'] = [];
   const order = Array.from({ length: V - 1 }, (_, i) => i + 1);
+  const ctx = model.direct ? new DirectContext(model.direct, 1) : undefined;
   chars.forEach((c, t) => {
-    stepper.step(state, [model.vocab.idOfCodePoint(c.codePointAt(0)!)], true);
+    const id = model.vocab.idOfCodePoint(c.codePointAt(0)!);
+    stepper.step(state, [id], true);
+    ctx?.push(0, id);
+    ctx?.addTo(stepper.logits);
     values.set(state.subarray(layer * H, (layer + 1) * H), t * H);
     softmax(p, stepper.logits, 0, V);
     const best = order.slice().sort((a, b) => p[b] - p[a] || a - b).slice(0, topN);

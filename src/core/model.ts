@@ -12,6 +12,7 @@
  * array of the same layout.
  */
 import { defaultKernels } from './backends';
+import { DirectConnections } from './direct';
 import { FloatArray, Kernels } from './kernels';
 import { Rng } from './rng';
 import { Vocab } from './vocab';
@@ -114,6 +115,8 @@ export class RnnModel<F extends FloatArray = Float32Array> {
   readonly params: F;
   readonly w: ParamViews<F>;
   kernels: Kernels;
+  /** the direct n-gram connections added to the logits, when the model has them (direct.ts) */
+  direct: DirectConnections | undefined;
 
   constructor(config: ModelConfig, vocab: Vocab, params: F, kernels: Kernels = defaultKernels()) {
     validateConfig(config);

@@ -17,6 +17,8 @@
 import { FloatArray } from './kernels';
 import { InferenceStepper, RnnModel, zeroState } from './model';
 import { propose, Proposal, ProposalOptions } from './generate';
+import { PAD } from './direct';
+import { DynamicEvaluation, Segment } from './dynamic';
 
 /** W: the characters of context before the cursor, at least */
 export const DEFAULT_WINDOW = 1000;
@@ -28,6 +30,13 @@ export interface SessionOptions {
   snapshotEvery?: number;
   /** steps spent per call on the next block's track; default 8 */
   lookaheadSteps?: number;
+  /**
+   * dynamic evaluation shared by the sessions of a workspace: the text this session reads before the
+   * cursor is recorded in segments, and each call learns from one waiting segment
+   */
+  dynamic?: DynamicEvaluation;
+  /** dynamic evaluation: waiting segments learned per call; default 1 */
+  learnPerCall?: number;
 }
 
 interface Track {
@@ -52,6 +61,13 @@ export class CompletionSession {
   private clock = 0;
   /** steps computed since creation (for tests and benchmarks) */
   stepsComputed = 0;
+  readonly dynamic: DynamicEvaluation | undefined;
+  readonly learnPerCall: number;
+  /** dynamic evaluation: the segment being recorded, and the document offset up to which text was recorded */
+  private segment: Segment | undefined;
+  private recordedTo = 0;
+  /** (orders) the direct-connection history while a track advances */
+  private readonly hist: Int32Array;
 
   constructor(model: RnnModel<FloatArray>, opts: SessionOptions = {}) {
     this.model = model;
@@ -61,6 +77,35 @@ export class CompletionSession {
     this.snapshotEvery = opts.snapshotEvery ?? 64;
     this.lookaheadSteps = opts.lookaheadSteps ?? 8;
     this.stepper = InferenceStepper.for(model, 1);
+    this.dynamic = opts.dynamic;
+    this.learnPerCall = opts.learnPerCall ?? 1;
+    if (this.dynamic && this.dynamic.model !== model) throw new Error('the dynamic evaluation belongs to another model');
+    this.hist = new Int32Array(model.direct?.config.orders ?? 0);
+  }
+
+  /**
+   * The ids of the last `n` code points before `offset` as the model reads them (a CR before LF, or at
+   * the end, is no symbol; another CR reads as LF), oldest first, PAD where the text has not started.
+   */
+  historyAt(text: string, offset: number, base = 0, n = this.hist.length, out: Int32Array = new Int32Array(n)): Int32Array {
+    let i = offset - base;
+    let k = n;
+    while (k > 0 && i > 0) {
+      let cp = text.charCodeAt(i - 1);
+      let width = 1;
+      if (isLowSurrogate(cp) && i >= 2 && isHighSurrogate(text.charCodeAt(i - 2))) {
+        cp = text.codePointAt(i - 2)!;
+        width = 2;
+      }
+      i -= width;
+      if (cp === 13) {
+        if (i + 1 === offset - base || text.charCodeAt(i + 1) === 10) continue;
+        cp = 10;
+      }
+      out[--k] = this.model.vocab.idOfCodePoint(cp);
+    }
+    out.fill(PAD, 0, k);
+    return out;
   }
 
   /** Where the state for `offset` starts from zero (see the file comment). */
@@ -96,8 +141,9 @@ export class CompletionSession {
   stateAt(text: string, offset: number, base = 0): Float32Array {
     if (!(Number.isInteger(offset) && offset >= base && offset <= base + text.length)) throw new Error(`offset ${offset} is outside the text (length ${text.length})`);
     if (base > this.reach(offset)) throw new Error(`the text must reach back to offset ${this.reach(offset)}, it starts at ${base}`);
+    if (offset < this.recordedTo) this.forgetFrom(offset); // the cursor went back: what is typed there is new
     const anchor = this.anchorOf(text, offset, base);
-    const track = this.advance(this.trackFor(anchor), text, base, offset, Infinity);
+    const track = this.advance(this.trackFor(anchor), text, base, offset, Infinity, true);
     // look ahead: the next block's anchor, once it is fixed by a line start before the cursor
     const nextBlock = Math.floor(offset / this.block) + 1;
     const next = this.anchorForBlock(text, base, offset, nextBlock);
@@ -106,17 +152,63 @@ export class CompletionSession {
       this.advance(ahead, text, base, offset, this.lookaheadSteps);
     }
     track.lastUsed = ++this.clock;
+    this.dynamic?.work(this.learnPerCall);
     return track.state;
   }
 
   /** The proposal the editor would show at `offset`. */
   propose(text: string, offset: number, opts: ProposalOptions = {}, base = 0): Proposal | undefined {
-    return propose(this.model, this.stateAt(text, offset, base), opts);
+    const state = this.stateAt(text, offset, base);
+    if (!this.model.direct) return propose(this.model, state, opts);
+    return propose(this.model, state, { ...opts, history: this.historyAt(text, offset, base), direct: opts.direct ?? this.dynamic?.adaptation });
   }
 
   /** Forgets every cached state (a new model, or the document closed). */
   clear(): void {
     this.tracks = [];
+    this.segment = undefined;
+    this.recordedTo = 0;
+  }
+
+  /** Drops the recorded positions at or after `offset` (text that changed or will be typed again). */
+  private forgetFrom(offset: number): void {
+    this.recordedTo = Math.min(this.recordedTo, offset);
+    const seg = this.segment;
+    if (!seg) return;
+    while (seg.count > 0 && seg.ends[seg.count - 1] > offset) seg.count--;
+    if (seg.count > 0) seg.targets[seg.count - 1] = -1;
+  }
+
+  /**
+   * Dynamic evaluation: the input `id` ending at document offset `end` was just stepped (its state is
+   * `state`). It is the target of the previous recorded input when that one ended where this one
+   * starts (`start`); it is recorded itself when it lies past what was recorded before.
+   */
+  private record(state: Float32Array, id: number, start: number, end: number): void {
+    const dyn = this.dynamic!;
+    let seg = this.segment;
+    if (seg && seg.count > 0 && seg.targets[seg.count - 1] < 0) {
+      const last = seg.ends[seg.count - 1];
+      if (last === start) {
+        seg.targets[seg.count - 1] = id;
+        if (seg.count === seg.S) {
+          dyn.enqueue(seg);
+          seg = this.segment = undefined;
+        }
+      } else if (last < start) {
+        seg.count--; // a gap: that input's next symbol was never seen here
+      }
+    }
+    if (end <= this.recordedTo) return;
+    this.recordedTo = end;
+    if (!seg) seg = this.segment = dyn.newSegment();
+    const { hiddenSize: H, layers: L } = this.model.config;
+    const orders = this.hist.length;
+    const t = seg.count++;
+    seg.h.set(state.subarray((L - 1) * H, L * H), t * H);
+    this.model.direct!.rowsAt(this.hist, orders - 1, 0, seg.rows, t * orders);
+    seg.targets[t] = -1;
+    seg.ends[t] = end;
   }
 
   private trackFor(anchor: number): Track {
@@ -136,7 +228,7 @@ export class CompletionSession {
    * Brings the track to text[anchor .. offset), reusing what it had seen up to the first difference,
    * spending at most `budget` steps.
    */
-  private advance(track: Track, text: string, base: number, offset: number, budget: number): Track {
+  private advance(track: Track, text: string, base: number, offset: number, budget: number, learn = false): Track {
     const target = text.slice(track.anchor - base, offset - base);
     const seen = track.seen;
     let common = 0;
@@ -151,11 +243,15 @@ export class CompletionSession {
       if (last) track.state.set(last.state);
       else track.state.fill(0);
       track.seen = seen.slice(0, last ? last.pos : 0);
+      if (this.dynamic) this.forgetFrom(track.anchor + common);
     }
     let pos = track.seen.length;
     const ids = [0];
     let steps = 0;
+    const recording = learn && this.dynamic !== undefined && this.hist.length > 0;
+    if (recording && pos < target.length) this.historyAt(text, track.anchor + pos, base, this.hist.length, this.hist);
     while (pos < target.length && steps < budget) {
+      const start = pos;
       const cp = target.codePointAt(pos)!;
       const width = cp > 0xffff ? 2 : 1;
       pos += width;
@@ -165,6 +261,11 @@ export class CompletionSession {
       this.stepper.step(track.state, ids, false);
       steps++;
       this.stepsComputed++;
+      if (recording) {
+        this.hist.copyWithin(0, 1);
+        this.hist[this.hist.length - 1] = ids[0];
+        this.record(track.state, ids[0], track.anchor + start - (cp === 10 && start > 0 && target.charCodeAt(start - 1) === 13 ? 1 : 0), track.anchor + pos);
+      }
       if (pos >= (track.snapshots.length + 1) * this.snapshotEvery) track.snapshots.push({ pos, state: Float32Array.from(track.state) });
     }
     track.seen = target.slice(0, pos);

@@ -8,6 +8,7 @@ import { SlicedSteps } from './threads/slices';
 import { EncodedFiles, fingerprint, StreamSampler, StreamState } from './data';
 import { bitsPerChar } from './evaluate';
 import { defaultKernels } from './backends';
+import { DIRECT_LIMITS, DirectConnections, DirectGradient } from './direct';
 import { Kernels } from './kernels';
 import { ModelConfig, RnnModel, validateConfig } from './model';
 import { ClipMode, DEFAULT_LEARNING_RATE, Optimizer, OptimizerName, validateOptimizerSettings } from './optimizer';
@@ -36,6 +37,12 @@ export interface TrainSettings {
   historyEverySteps: number;
   /** threads sharing each step (data-parallel over the streams; needs the WebAssembly backend above 1) */
   threads: number;
+  /** direct n-gram connections of orders 1 .. directOrders in the softmax (0: none; direct.ts) */
+  directOrders: number;
+  /** the most megabytes the direct-connection table may take (float32) */
+  directMB: number;
+  /** the table's row-wise Adagrad learning rate */
+  directLearningRate: number;
 }
 
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
@@ -53,6 +60,9 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   valMaxChars: 20000,
   historyEverySteps: 10,
   threads: 1,
+  directOrders: 6,
+  directMB: 64,
+  directLearningRate: 0.1,
 };
 
 export function validateTrainSettings(s: TrainSettings): void {
@@ -68,6 +78,9 @@ export function validateTrainSettings(s: TrainSettings): void {
   int('valMaxChars', 0, 1e9);
   int('historyEverySteps', 1, 1e9);
   int('threads', 1, 64);
+  int('directOrders', 0, DIRECT_LIMITS.orders.max);
+  if (!(s.directMB >= 1 && s.directMB <= 4096)) throw new Error(`directMB must be from 1 to 4096, got ${s.directMB}`);
+  if (!(s.directLearningRate > 0 && s.directLearningRate <= 10)) throw new Error(`directLearningRate must be in (0, 10], got ${s.directLearningRate}`);
   if (!(s.lineStartProb >= 0 && s.lineStartProb <= 1)) throw new Error(`lineStartProb must be in [0, 1], got ${s.lineStartProb}`);
   validateOptimizerSettings({ name: s.optimizer, learningRate: s.learningRate, clipMode: s.clipMode, clip: s.clip });
 }
@@ -100,6 +113,8 @@ export interface TrainingState {
   optimizer: { name: OptimizerName; step: number; state: Record<string, Float32Array> };
   history: MetricPoint[];
   resume?: ResumeState;
+  /** (rows) the direct-connection table's row-wise Adagrad state */
+  directSumSq?: Float32Array;
 }
 
 export type TrainEvent =
@@ -140,19 +155,29 @@ export class Trainer {
   private readonly steps: SlicedSteps;
   /** (T, B) the batch of the current step */
   private readonly chunk: Chunk;
+  /** with direct connections: (N, orders) the rows of each position, and the step's sparse gradient */
+  private readonly directRows: Int32Array | undefined;
+  private readonly directGrad: DirectGradient | undefined;
 
   private constructor(model: RnnModel, settings: TrainSettings, train: EncodedFiles, val: EncodedFiles | undefined, state?: TrainingState) {
     validateTrainSettings(settings);
     this.model = model;
-    this.settings = { ...settings };
+    const V = model.config.vocabSize;
+    if (settings.directOrders === 0) model.direct = undefined;
+    else if (!model.direct) model.direct = new DirectConnections(DirectConnections.configForBudget(settings.directOrders, V, settings.directMB));
+    this.settings = { ...settings, directOrders: model.direct?.config.orders ?? 0 };
     this.train = train;
     this.val = val && val.tokens.length > 0 ? val : undefined;
     const { seqLength: T, batchSize: B } = settings;
     this.optimizer = new Optimizer({ name: settings.optimizer, learningRate: settings.learningRate, clipMode: settings.clipMode, clip: settings.clip }, model.params.length);
     this.rng = new Rng(settings.seed ^ 0x5eed1e55);
     this.sampler = new StreamSampler(train, model.vocab, B, settings.lineStartProb);
-    this.steps = new SlicedSteps(model, T, B, settings.threads);
-    this.chunk = allocChunk(T, B);
+    this.steps = new SlicedSteps(model, T, B, settings.threads, model.direct !== undefined);
+    this.chunk = allocChunk(T, B, undefined, model.direct ? V : undefined);
+    if (model.direct) {
+      this.directRows = new Int32Array(T * B * model.direct.config.orders);
+      this.directGrad = new DirectGradient(V, T * B * model.direct.config.orders);
+    }
     this.smoothLoss = Math.log(model.config.vocabSize);
     let exact = false;
     if (state) {
@@ -160,6 +185,7 @@ export class Trainer {
       this.charsSeen = state.charsSeen;
       this.history = state.history.slice();
       if (state.optimizer.name === settings.optimizer) this.optimizer.restore(state.optimizer.step, state.optimizer.state);
+      if (model.direct && state.directSumSq && state.directSumSq.length === model.direct.rowCount) model.direct.rowSumSq = Float32Array.from(state.directSumSq);
       const r = state.resume;
       const { layers: L, hiddenSize: H } = model.config;
       if (r && r.dataFingerprint === fingerprint(train) && r.streams.pos.length === B && r.carry.length === L * B * H
@@ -198,10 +224,23 @@ export class Trainer {
   /** One optimizer step on one chunk; returns the chunk's mean loss (nats per character). */
   trainStep(): number {
     const { seqLength: T } = this.settings;
-    this.sampler.fill(this.chunk, T, this.rng);
+    const direct = this.model.direct;
+    this.sampler.fill(this.chunk, T, this.rng, direct && { table: direct, rows: this.directRows! });
     const { lossSum, weight } = this.steps.step(this.chunk);
     const loss = weight > 0 ? lossSum / weight : 0;
     this.optimizer.update(this.model.params, this.steps.gradient);
+    if (direct) {
+      // the table's gradient: the loss summed (not averaged) over positions, for its row-wise Adagrad
+      const grad = this.directGrad!;
+      const orders = direct.config.orders;
+      grad.clear();
+      for (let n = 0; n < this.chunk.weight.length; n++) {
+        if (this.chunk.weight[n] === 0) continue;
+        const { dy, offset } = this.steps.dyAt(n);
+        grad.add(this.directRows!, n * orders, orders, dy, offset, weight);
+      }
+      direct.update(grad, this.settings.directLearningRate);
+    }
     this.step++;
     this.charsSeen += weight;
     this.smoothLoss = this.step === 1 && this.history.length === 0 ? loss : 0.95 * this.smoothLoss + 0.05 * loss;
@@ -291,6 +330,7 @@ export class Trainer {
       charsSeen: this.charsSeen,
       optimizer: { name: this.settings.optimizer, step: this.optimizer.step, state: optimState },
       history: this.history.map((p) => ({ ...p })),
+      directSumSq: this.model.direct?.rowSumSq ? Float32Array.from(this.model.direct.rowSumSq) : undefined,
       resume: {
         rng: this.rng.getState(),
         streams: this.sampler.getState(),

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
-import { contextRow, DirectConnections } from '../../src/core/direct';
+import { allocChunk, backwardChunk, BpttBuffers, forwardChunk } from '../../src/core/bptt';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/checkpoint';
+import { contextRow, DirectConnections, DirectContext, DirectGradient, PAD } from '../../src/core/direct';
+import { encodeSafetensors, decodeSafetensors, TensorIn } from '../../src/core/safetensors';
+import { StreamSampler } from '../../src/core/data';
+import { bitsPerChar } from '../../src/core/evaluate';
+import { RnnModel } from '../../src/core/model';
 import { Rng } from '../../src/core/rng';
+import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../../src/core/trainer';
+import { lettersVocab, textData } from './helpers';
 
-describe('direct n-gram connections (building block of the adaptive model)', () => {
+describe('direct n-gram connections (RNNME)', () => {
   it('hashes a context to the same row on every run and platform, inside its order\'s region', () => {
     const ids = [5, 17, 3, 250, 3, 9];
     // pinned values: a change of the hash would silently break every saved table
@@ -13,89 +21,255 @@ describe('direct n-gram connections (building block of the adaptive model)', () 
     }
     assert.equal(contextRow([1, 2, 3], 2, 2, 97), contextRow([9, 9, 2, 3], 3, 2, 97), 'only the last n symbols matter');
     assert.notEqual(contextRow([1, 2, 3], 2, 3, 1 << 20), contextRow([4, 2, 3], 2, 3, 1 << 20));
+    // a position before `start` reads as padding, like an id of PAD
+    assert.equal(contextRow([7, 1, 2], 2, 3, 5000, 1), contextRow([PAD, 1, 2], 2, 3, 5000));
+    // the table's rows: pinned too, orders 1 and 2 exact (they fit), 3 and 4 hashed into their regions
+    const d = new DirectConnections({ orders: 4, rowsPerOrder: 2000, vocabSize: 30 });
+    assert.deepEqual(Array.from(d.exact), [1, 1, 0, 0]);
+    assert.deepEqual(Array.from(d.regionStart), [0, 31, 31 + 961, 31 + 961 + 2000, 31 + 961 + 4000]);
+    const ctx = [5, 17, 3, 20, 3, 9];
+    const hashed = (n: number) => contextRow(ctx, 5, n, 2000) - (n - 1) * 2000;
+    assert.deepEqual(Array.from(d.rows(ctx, 5)), [9 + 1, 31 + (3 + 1) * 31 + (9 + 1), 992 + hashed(3), 2992 + hashed(4)]);
+    assert.deepEqual(Array.from(d.rows(ctx, 5)), [10, 165, 2612, 3398]);
   });
 
-  it('has the gradient of the softmax cross-entropy: central differences on every touched entry', () => {
-    const V = 5;
-    const d = new DirectConnections({ orders: 3, rowsPerOrder: 7, vocabSize: V });
-    const rng = new Rng(2);
-    for (let i = 0; i < d.table.length; i++) d.table[i] = rng.gaussian();
-    const ids = [1, 3, 2, 4, 1, 1];
-    const base = Array.from({ length: ids.length * V }, () => rng.gaussian());
-    const loss = () => {
-      let total = 0;
-      for (let t = 0; t + 1 < ids.length; t++) {
-        const y = new Float64Array(V);
-        for (let v = 0; v < V; v++) y[v] = base[t * V + v];
-        d.addTo(y, 0, d.rows(ids, t));
-        const max = Math.max(...y);
-        let sum = 0;
-        for (let v = 0; v < V; v++) sum += Math.exp(y[v] - max);
-        total += max + Math.log(sum) - y[ids[t + 1]];
-      }
-      return total;
-    };
-    // analytic: dy = softmax(y) - onehot(target), accumulated into the rows
-    const grad = new Map<number, Float64Array>();
-    for (let t = 0; t + 1 < ids.length; t++) {
-      const y = new Float64Array(V);
-      for (let v = 0; v < V; v++) y[v] = base[t * V + v];
-      const rows = d.rows(ids, t);
-      d.addTo(y, 0, rows);
-      const max = Math.max(...y);
-      let sum = 0;
-      for (let v = 0; v < V; v++) sum += Math.exp(y[v] - max);
-      const dy = new Float64Array(V);
-      for (let v = 0; v < V; v++) dy[v] = Math.exp(y[v] - max) / sum - (v === ids[t + 1] ? 1 : 0);
-      d.accumulate(grad, rows, dy, 0);
+  it('indexes the exact orders one row per context, padding included, and never reaches before a file start', () => {
+    const V = 4;
+    const d = new DirectConnections({ orders: 2, rowsPerOrder: 100, vocabSize: V });
+    const seen = new Set<number>();
+    for (let a = -1; a < V; a++) for (let b = 0; b < V; b++) seen.add(d.rows([a, b], 1)[1]);
+    assert.equal(seen.size, (V + 1) * V, 'distinct contexts get distinct rows');
+    assert.deepEqual(Array.from(d.rows([3, 2], 1, 1)), Array.from(d.rows([PAD, 2], 1)));
+    // the sampler's contexts start at the file start: the first position of file 2 sees padding only
+    const { vocab, data } = textData(['abab', 'baba']);
+    const table = new DirectConnections({ orders: 3, rowsPerOrder: 1000, vocabSize: vocab.size });
+    const sampler = new StreamSampler(data, vocab, 1, 0);
+    const chunk = allocChunk(8, 1, undefined, vocab.size);
+    const rows = new Int32Array(8 * 3);
+    sampler.fill(chunk, 8, new Rng(3), { table, rows });
+    for (let n = 0; n < 8; n++) {
+      if (!chunk.reset[n]) continue;
+      const first = Array.from(rows.subarray(n * 3, n * 3 + 3));
+      assert.deepEqual(first, Array.from(table.rows([PAD, PAD, chunk.inputs[n]], 2)), `position ${n} starts a file: its context is padding`);
     }
-    assert.ok(grad.size > 0);
-    for (const [row, g] of grad) {
+  });
+
+  it('fits the table in its memory budget with as many rows per order as possible', () => {
+    for (const mb of [1, 16, 64]) {
+      const config = DirectConnections.configForBudget(6, 97, mb);
+      const rows = DirectConnections.layout(config).regionStart[6];
+      assert.ok(rows * 97 * 4 <= mb * 2 ** 20, `${mb} MB`);
+      const bigger = DirectConnections.layout({ ...config, rowsPerOrder: config.rowsPerOrder + 1 }).regionStart[6];
+      assert.ok(bigger * 97 * 4 > mb * 2 ** 20, 'one more row per order would not fit');
+    }
+    assert.throws(() => DirectConnections.configForBudget(6, 97, 0), /positive number of megabytes/);
+    assert.throws(() => new DirectConnections({ orders: 9, rowsPerOrder: 10, vocabSize: 5 }), /orders must be an integer from 1 to 8/);
+  });
+
+  it('has the gradient of the loss through the RNN\'s forward and backward passes: central differences on every touched entry', () => {
+    const V = 6, H = 16, T = 5, B = 2, orders = 3;
+    const model = RnnModel.create({ vocabSize: V, hiddenSize: H, layers: 1 }, lettersVocab(V), 1).toFloat64();
+    for (let i = 0; i < model.params.length; i++) model.params[i] *= 3;
+    const d = new DirectConnections({ orders, rowsPerOrder: 11, vocabSize: V });
+    const rng = new Rng(4);
+    for (let i = 0; i < d.table.length; i++) d.table[i] = rng.gaussian();
+    const chunk = allocChunk(T, B, undefined, V);
+    const seq = Array.from({ length: B }, () => Array.from({ length: T + 1 }, () => 1 + rng.nextInt(V - 1)));
+    const rows = new Int32Array(T * B * orders);
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) {
+        const n = t * B + b;
+        chunk.inputs[n] = seq[b][t];
+        chunk.targets[n] = seq[b][t + 1];
+        chunk.reset[n] = t === 0 ? 1 : 0;
+        chunk.weight[n] = n === 3 ? 0 : 1;
+        d.rowsAt(seq[b], t, 0, rows, n * orders);
+      }
+    }
+    const buf = new BpttBuffers(model, T, B);
+    const lossSum = () => {
+      for (let n = 0; n < T * B; n++) {
+        chunk.bias!.fill(0, n * V, (n + 1) * V);
+        d.addRows(chunk.bias!, n * V, rows, n * orders);
+      }
+      buf.resetCarry();
+      const l = forwardChunk(model, buf, chunk) * buf.lastWeight;
+      buf.forwardDone = false;
+      return l;
+    };
+    lossSum();
+    buf.forwardDone = true;
+    backwardChunk(model, buf, chunk, new Float64Array(model.params.length));
+    const grad = new DirectGradient(V, T * B * orders);
+    for (let n = 0; n < T * B; n++) if (chunk.weight[n] > 0) grad.add(rows, n * orders, orders, buf.probs, n * V, buf.lastWeight);
+    assert.ok(grad.count > 3);
+    for (let s = 0; s < grad.count; s++) {
       for (let v = 0; v < V; v++) {
-        const i = row * V + v;
+        const i = grad.rows[s] * V + v;
         const p = d.table[i];
         d.table[i] = p + 1e-2;
         const up = d.table[i];
-        const lp = loss();
+        const lp = lossSum();
         d.table[i] = p - 1e-2;
         const down = d.table[i];
-        const lm = loss();
+        const lm = lossSum();
         d.table[i] = p;
         const numeric = (lp - lm) / (up - down);
-        assert.ok(Math.abs(numeric - g[v]) < 1e-4 * (1 + Math.abs(g[v])), `row ${row}, symbol ${v}: ${numeric} vs ${g[v]}`);
+        const analytic = grad.data[s * V + v];
+        assert.ok(Math.abs(numeric - analytic) < 1e-4 * (1 + Math.abs(analytic)), `row ${grad.rows[s]}, symbol ${v}: ${numeric} vs ${analytic}`);
       }
     }
   });
 
-  it('updates only the touched rows, exactly as a dense update of the whole table would', () => {
+  it('updates only the touched rows, exactly as a dense row-wise Adagrad update of the whole table would', () => {
     const V = 4;
     const sparse = new DirectConnections({ orders: 2, rowsPerOrder: 5, vocabSize: V });
     const dense = new DirectConnections({ orders: 2, rowsPerOrder: 5, vocabSize: V });
+    const R = sparse.rowCount;
     const rng = new Rng(5);
     for (let i = 0; i < sparse.table.length; i++) dense.table[i] = sparse.table[i] = rng.gaussian();
+    const denseAcc = new Float64Array(R);
     for (let step = 0; step < 3; step++) {
-      const grad = new Map<number, Float64Array>();
-      grad.set(rng.nextInt(10), Float64Array.from({ length: V }, () => rng.gaussian()));
-      grad.set(rng.nextInt(10), Float64Array.from({ length: V }, () => rng.gaussian()));
+      const grad = new DirectGradient(V, 4);
+      const full = new Float64Array(R * V);
+      for (let k = 0; k < 3; k++) {
+        const row = rng.nextInt(R);
+        const g = Float32Array.from({ length: V }, () => rng.gaussian());
+        grad.add([row], 0, 1, g, 0, 1);
+        for (let v = 0; v < V; v++) full[row * V + v] += g[v];
+      }
       sparse.update(grad, 0.1);
-      // dense: every row, with zero gradients for the untouched ones
-      for (let row = 0; row < 10; row++) {
-        const g = grad.get(row) ?? new Float64Array(V);
+      // dense: every row, with a zero gradient where untouched (its accumulator then does not change)
+      for (let r = 0; r < R; r++) {
         let sq = 0;
-        for (let v = 0; v < V; v++) sq += g[v] * g[v];
-        const acc = dense.rowSumSq[row] + sq / V;
-        dense.rowSumSq[row] = acc;
-        const stepSize = 0.1 / Math.sqrt(acc + 1e-8);
-        for (let v = 0; v < V; v++) dense.table[row * V + v] -= stepSize * g[v];
+        for (let v = 0; v < V; v++) sq += full[r * V + v] ** 2;
+        denseAcc[r] = Math.fround(denseAcc[r] + sq / V);
+        const stepSize = 0.1 / Math.sqrt(denseAcc[r] + 1e-10);
+        for (let v = 0; v < V; v++) dense.table[r * V + v] -= stepSize * full[r * V + v];
       }
     }
-    assert.deepEqual(Array.from(sparse.table), Array.from(dense.table));
-    assert.deepEqual(Array.from(sparse.rowSumSq), Array.from(dense.rowSumSq));
-    assert.equal(sparse.bytes, (10 * V + 10) * 4);
+    for (let i = 0; i < sparse.table.length; i++) assert.ok(Math.abs(sparse.table[i] - dense.table[i]) < 1e-6, `entry ${i}`);
   });
 
-  it('refuses bad shapes', () => {
-    assert.throws(() => new DirectConnections({ orders: 0, rowsPerOrder: 5, vocabSize: 3 }), /orders must be/);
-    assert.throws(() => new DirectConnections({ orders: 2, rowsPerOrder: 0, vocabSize: 3 }), /rowsPerOrder/);
+  it('adds the same term at inference as in training: bits per character from the chunk path equal those from stepping with a history', () => {
+    const texts = ['for (let i = 0; i < n; i++) x += i;\n', 'let y = x + 1;\n'];
+    const { vocab, data } = textData(texts);
+    const trainer = Trainer.create(vocab, data, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 16, seqLength: 8, batchSize: 2, directOrders: 4, directMB: 1 });
+    for (let i = 0; i < 20; i++) trainer.trainStep();
+    const model = trainer.model;
+    assert.ok(model.direct && model.direct.table.some((x) => x !== 0));
+    const chunked = bitsPerChar(model, data, { T: 5, B: 2 });
+    // the same by hand: one character at a time, the history from a DirectContext
+    let nats = 0, chars = 0;
+    for (let f = 0; f < texts.length; f++) {
+      const ids = data.tokens.subarray(data.starts[f], data.starts[f + 1]);
+      const ctx = new DirectContext(model.direct!, 1);
+      const state = new Float32Array(16);
+      const logits = new Float64Array(vocab.size);
+      for (let p = 0; p + 1 < ids.length; p++) {
+        const y = stepOutputs(model, state, ids[p]);
+        ctx.push(0, ids[p]);
+        logits.set(y);
+        ctx.addTo(logits);
+        const max = Math.max(...logits);
+        let sum = 0;
+        for (const l of logits) sum += Math.exp(l - max);
+        nats += max + Math.log(sum) - logits[ids[p + 1]];
+        chars++;
+      }
+    }
+    assert.equal(chunked.chars, chars);
+    assert.ok(Math.abs(chunked.bitsPerChar - nats / chars / Math.LN2) < 1e-4, `${chunked.bitsPerChar} vs ${nats / chars / Math.LN2}`);
+    trainer.dispose();
+  });
+
+  it('lowers the training loss below the plain RNN\'s on text the table can memorise', () => {
+    const texts = Array.from({ length: 6 }, (_, i) => `function f${i}(alpha, beta) { return alpha * beta + ${i}; }\n`);
+    const { vocab, data } = textData(texts);
+    const run = (directOrders: number) => {
+      const t = Trainer.create(vocab, data, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 16, seqLength: 16, batchSize: 4, directOrders, directMB: 2 });
+      for (let i = 0; i < 60; i++) t.trainStep();
+      const bpc = bitsPerChar(t.model, data).bitsPerChar;
+      t.dispose();
+      return bpc;
+    };
+    const plain = run(0), direct = run(6);
+    assert.ok(direct < plain - 0.3, `with direct connections ${direct.toFixed(3)} bits/char, without ${plain.toFixed(3)}`);
+  });
+
+  describe('checkpoints', () => {
+    const texts = ['abc abd abe\n', 'bcd bce\n'];
+    const trained = () => {
+      const { vocab, data } = textData(texts);
+      const t = Trainer.create(vocab, data, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 16, seqLength: 8, batchSize: 2, directOrders: 3, directMB: 1 });
+      for (let i = 0; i < 5; i++) t.trainStep();
+      return t;
+    };
+
+    it('round-trips the table (me.weight) and its optimizer state exactly, and resumes with them', () => {
+      const t = trained();
+      const bytes = encodeCheckpoint(t.model, t.snapshot());
+      const { tensors, metadata } = decodeSafetensors(bytes);
+      assert.deepEqual(tensors['me.weight'].shape, [t.model.direct!.rowCount, t.model.config.vocabSize]);
+      assert.deepEqual(JSON.parse(metadata.direct), { orders: 3, rowsPerOrder: t.model.direct!.config.rowsPerOrder, hash: 'fnv1a16-exact-low' });
+      const loaded = decodeCheckpoint(bytes);
+      assert.deepEqual(loaded.model.direct!.config, t.model.direct!.config);
+      assert.deepEqual(Buffer.from(loaded.model.direct!.table.buffer, loaded.model.direct!.table.byteOffset, loaded.model.direct!.table.byteLength), Buffer.from(t.model.direct!.table.buffer));
+      assert.deepEqual(Array.from(loaded.training!.directSumSq!), Array.from(t.model.direct!.rowSumSq!));
+      // resuming continues exactly as the uninterrupted run
+      const { vocab, data } = textData(texts);
+      const resumed = Trainer.resume(loaded.model, loaded.training!, data, undefined);
+      assert.equal(resumed.resumedExactly, true);
+      resumed.trainStep();
+      t.trainStep();
+      assert.deepEqual(Array.from(resumed.model.direct!.table), Array.from(t.model.direct!.table));
+      assert.equal(vocab.size, t.model.config.vocabSize);
+      t.dispose();
+      resumed.dispose();
+    });
+
+    it('loads a checkpoint without direct connections as a plain RNN, and refuses a table that does not fit', () => {
+      const t = trained();
+      const plainModel = t.model;
+      const direct = plainModel.direct;
+      plainModel.direct = undefined;
+      const plain = decodeCheckpoint(encodeCheckpoint(plainModel));
+      assert.equal(plain.model.direct, undefined);
+      assert.deepEqual(Array.from(plain.model.params), Array.from(plainModel.params));
+      plainModel.direct = direct;
+      const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(plainModel));
+      const rewrite = (change: (t: Record<string, TensorIn>, m: Record<string, string>) => void) => {
+        const ts: Record<string, TensorIn> = { ...tensors } as Record<string, TensorIn>;
+        const ms = { ...metadata };
+        delete ms.crc32;
+        change(ts, ms);
+        return encodeSafetensors(ts, ms);
+      };
+      assert.throws(() => decodeCheckpoint(rewrite((_, m) => delete m.direct)), /'me.weight' needs the metadata 'direct'/);
+      assert.throws(() => decodeCheckpoint(rewrite((_, m) => (m.direct = JSON.stringify({ orders: 3, rowsPerOrder: 7, hash: 'fnv1a16-exact-low' })))), /tensor 'me.weight' has shape \[\d+, \d+\], expected \[/);
+      assert.throws(() => decodeCheckpoint(rewrite((_, m) => (m.direct = JSON.stringify({ orders: 3, rowsPerOrder: 7, hash: 'murmur' })))), /hashed with 'murmur'/);
+      assert.throws(() => decodeCheckpoint(rewrite((ts) => (ts['me.extra'] = { dtype: 'F32', shape: [1], data: new Float32Array(1) }))), /tensor 'me.extra' is not a direct-connection tensor/);
+      t.dispose();
+    });
   });
 });
+
+/** The logits (V) of one step of a one-layer model, by hand (the reference for the chunk path). */
+function stepOutputs(model: RnnModel, state: Float32Array, x: number): Float64Array {
+  const { vocabSize: V, hiddenSize: H } = model.config;
+  const { Wxh, Whh, bh, Why, by } = model.w;
+  const next = new Float64Array(H);
+  for (let i = 0; i < H; i++) {
+    let u = Wxh[0][i * V + x] + bh[0][i];
+    for (let j = 0; j < H; j++) u += Whh[0][i * H + j] * state[j];
+    next[i] = Math.tanh(u);
+  }
+  state.set(next);
+  const y = new Float64Array(V);
+  for (let v = 0; v < V; v++) {
+    let s = by[v];
+    for (let i = 0; i < H; i++) s += Why[v * H + i] * state[i];
+    y[v] = s;
+  }
+  return y;
+}

@@ -25,7 +25,7 @@ export interface WorkerInit {
   grad: Placed;
   /** the BpttBuffers arrays, in their allocation order */
   buffers: Placed[];
-  chunk: { inputs: Placed; targets: Placed; reset: Placed; weight: Placed };
+  chunk: { inputs: Placed; targets: Placed; reset: Placed; weight: Placed; bias?: Placed };
   /** Int32 (2): [command, done] */
   control: Placed;
   /** Float64 (2): [weight of the whole batch (in), this slice's summed loss (out)] */

@@ -36,7 +36,8 @@ export class SlicedSteps {
   readonly B: number;
   private disposed = false;
 
-  constructor(model: RnnModel, T: number, B: number, threads: number) {
+  /** `withBias`: the chunks carry a logit bias (direct connections) */
+  constructor(model: RnnModel, T: number, B: number, threads: number, withBias = false) {
     this.model = model;
     this.T = T;
     this.B = B;
@@ -54,7 +55,8 @@ export class SlicedSteps {
         owned.push(a);
         return a;
       });
-      const slice: Slice = { b0, B: b1 - b0, buf, chunk: allocChunk(T, b1 - b0, kn), grad: kn.allocF32(model.params.length), owned };
+      const chunk = allocChunk(T, b1 - b0, kn, withBias ? model.config.vocabSize : undefined);
+      const slice: Slice = { b0, B: b1 - b0, buf, chunk, grad: kn.allocF32(model.params.length), owned };
       if (s > 0) this.startWorker(slice, placed, kn as WasmKernels);
       this.slices.push(slice);
     }
@@ -76,7 +78,7 @@ export class SlicedSteps {
       params: at(this.model.params),
       grad: at(slice.grad),
       buffers,
-      chunk: { inputs: at(slice.chunk.inputs), targets: at(slice.chunk.targets), reset: at(slice.chunk.reset), weight: at(slice.chunk.weight) },
+      chunk: { inputs: at(slice.chunk.inputs), targets: at(slice.chunk.targets), reset: at(slice.chunk.reset), weight: at(slice.chunk.weight), bias: slice.chunk.bias ? at(slice.chunk.bias) : undefined },
       control: at(slice.control),
       result: { byteOffset: result.byteOffset, length: 2 },
     };
@@ -126,6 +128,19 @@ export class SlicedSteps {
     return { lossSum, weight };
   }
 
+  /**
+   * dL/dy of the last step for row n = t * B + b of the full chunk: the array and the offset of its V
+   * entries (each slice's logit buffer holds its dy after the backward pass; the loss is the batch mean).
+   */
+  dyAt(n: number): { dy: Float32Array; offset: number } {
+    const V = this.model.config.vocabSize;
+    const t = Math.floor(n / this.B), b = n - t * this.B;
+    let s = this.slices.length - 1;
+    while (this.slices[s].b0 > b) s--;
+    const slice = this.slices[s];
+    return { dy: slice.buf.probs, offset: (t * slice.B + b - slice.b0) * V };
+  }
+
   /** The summed gradient of the last step. */
   get gradient(): Float32Array {
     return this.slices[0].grad;
@@ -171,5 +186,9 @@ function scatter(full: Chunk, s: Slice, T: number, B: number): void {
     s.chunk.targets.set(full.targets.subarray(from, from + s.B), to);
     s.chunk.reset.set(full.reset.subarray(from, from + s.B), to);
     s.chunk.weight.set(full.weight.subarray(from, from + s.B), to);
+  }
+  if (full.bias && s.chunk.bias) {
+    const V = s.chunk.bias.length / (T * s.B);
+    for (let t = 0; t < T; t++) s.chunk.bias.set(full.bias.subarray((t * B + s.b0) * V, (t * B + s.b0 + s.B) * V), t * s.B * V);
   }
 }

@@ -26,6 +26,7 @@ function run(init: WorkerInit): void {
     targets: new Int32Array(buffer, init.chunk.targets.byteOffset, init.chunk.targets.length),
     reset: new Uint8Array(buffer, init.chunk.reset.byteOffset, init.chunk.reset.length),
     weight: f32(init.chunk.weight),
+    bias: init.chunk.bias ? f32(init.chunk.bias) : undefined,
   };
   const grad = f32(init.grad);
   const control = new Int32Array(buffer, init.control.byteOffset, 2);

@@ -1,0 +1,223 @@
+/**
+ * Dynamic evaluation (Krause et al. 2017) of the direct connections: as the user's text is read and
+ * typed, each segment of S characters already seen gives a gradient step on the direct-connection rows
+ * its contexts use, so that the model adapts to the code at hand.
+ *
+ * The adaptation never touches the trained table: adapted rows live in an overlay (a copy of the row,
+ * then stepped), which `reset()` drops, restoring the trained model's behaviour exactly. Its memory is
+ * capped; past the cap the oldest adapted rows go back to their trained values.
+ *
+ * A segment's step: with p[t] = softmax(y[t]) computed before the step, plain gradient descent on the
+ * segment's summed loss, D[row] -= lr * sum over t of (p[t] - onehot(target[t])) (a shorter segment
+ * thus steps in proportion to its length).
+ */
+import { DirectConnections, DirectTerm } from './direct';
+import { FloatArray } from './kernels';
+import { RnnModel } from './model';
+
+export interface AdaptOptions {
+  /** the table's learning rate; default 0.2 */
+  learningRate: number;
+  /** S: characters per segment; default 32 */
+  segment: number;
+  /** the most megabytes of adapted rows; default 32 */
+  maxMB: number;
+}
+
+export const DEFAULT_ADAPT_OPTIONS: AdaptOptions = { learningRate: 0.2, segment: 32, maxMB: 32 };
+
+export function validateAdaptOptions(o: AdaptOptions): void {
+  if (!(o.learningRate > 0 && o.learningRate <= 10)) throw new Error(`the adaptation's learning rate must be in (0, 10], got ${o.learningRate}`);
+  if (!(Number.isInteger(o.segment) && o.segment >= 1 && o.segment <= 4096)) throw new Error(`the adaptation's segment must be an integer from 1 to 4096 characters, got ${o.segment}`);
+  if (!(o.maxMB >= 0)) throw new Error(`the adaptation's memory cap must be a number of megabytes, got ${o.maxMB}`);
+}
+
+/** The trained table with an overlay of adapted rows. */
+export class Adaptation implements DirectTerm {
+  readonly base: DirectConnections;
+  readonly config: DirectConnections['config'];
+  readonly maxRows: number;
+  /** adapted rows, oldest first (a Map keeps insertion order) */
+  private readonly rows = new Map<number, Float32Array>();
+
+  constructor(base: DirectConnections, maxMB: number) {
+    this.base = base;
+    this.config = base.config;
+    this.maxRows = Math.floor((maxMB * 2 ** 20) / (4 * base.config.vocabSize));
+  }
+
+  get adaptedRows(): number {
+    return this.rows.size;
+  }
+
+  get bytes(): number {
+    return this.rows.size * this.config.vocabSize * 4;
+  }
+
+  rowsAt(ids: ArrayLike<number>, end: number, start: number, out: Int32Array, outOffset: number): void {
+    this.base.rowsAt(ids, end, start, out, outOffset);
+  }
+
+  addRows(logits: { [i: number]: number }, offset: number, rows: ArrayLike<number>, rowsOffset: number): void {
+    const V = this.config.vocabSize;
+    const D = this.base.table;
+    for (let r = 0; r < this.config.orders; r++) {
+      const row = rows[rowsOffset + r];
+      const own = this.rows.get(row);
+      if (own) for (let v = 0; v < V; v++) logits[offset + v] += own[v];
+      else for (let v = 0; v < V; v++) logits[offset + v] += D[row * V + v];
+    }
+  }
+
+  /** D[row] -= step * g[offset .. offset + V) */
+  stepRow(row: number, g: ArrayLike<number>, offset: number, step: number): void {
+    const V = this.config.vocabSize;
+    let own = this.rows.get(row);
+    if (!own) {
+      if (this.maxRows === 0) return;
+      if (this.rows.size >= this.maxRows) this.rows.delete(this.rows.keys().next().value as number);
+      own = this.base.table.slice(row * V, (row + 1) * V);
+      this.rows.set(row, own);
+    }
+    for (let v = 0; v < V; v++) own[v] -= step * g[offset + v];
+  }
+
+  /** Forgets every adapted row: the trained table's behaviour, exactly. */
+  reset(): void {
+    this.rows.clear();
+  }
+}
+
+/** One segment of seen text: the top layer's state after each input, the contexts' rows and the next symbol. */
+export class Segment {
+  readonly S: number;
+  /** (S, H) h[L-1] after each input */
+  readonly h: Float32Array;
+  /** (S, orders) the direct-connection rows of each input's context */
+  readonly rows: Int32Array;
+  /** (S) the symbol that followed, -1 while not yet seen */
+  readonly targets: Int32Array;
+  /** (S) the document offset after each input (for a session to drop what an edit invalidated) */
+  readonly ends: Float64Array;
+  count = 0;
+
+  constructor(S: number, H: number, orders: number) {
+    this.S = S;
+    this.h = new Float32Array(S * H);
+    this.rows = new Int32Array(S * orders);
+    this.targets = new Int32Array(S).fill(-1);
+    this.ends = new Float64Array(S);
+  }
+
+  /** positions whose target is known */
+  get complete(): number {
+    return this.count > 0 && this.targets[this.count - 1] < 0 ? this.count - 1 : this.count;
+  }
+}
+
+/**
+ * The adaptation of one model in one workspace session: the overlay, the buffers of a segment's step
+ * and a queue of seen segments waiting for their step (spread over keystrokes by the caller).
+ */
+export class DynamicEvaluation {
+  readonly model: RnnModel<FloatArray>;
+  readonly adaptation: Adaptation;
+  readonly options: AdaptOptions;
+  private readonly queue: Segment[] = [];
+  private readonly free: Segment[] = [];
+  /** (S, H) and (S, V) kernel-side buffers of a segment's output pass */
+  private readonly hBuf: Float32Array;
+  private readonly logits: Float32Array;
+  /** segments learned since creation or reset */
+  segmentsLearned = 0;
+  /** the most segments waiting; older ones are dropped */
+  static readonly MAX_QUEUE = 64;
+
+  constructor(model: RnnModel<FloatArray>, options: Partial<AdaptOptions> = {}) {
+    if (!model.direct) throw new Error('dynamic evaluation adapts the direct connections, and this model has none');
+    this.options = { ...DEFAULT_ADAPT_OPTIONS, ...options };
+    validateAdaptOptions(this.options);
+    this.model = model;
+    this.adaptation = new Adaptation(model.direct, this.options.maxMB);
+    const { hiddenSize: H, vocabSize: V } = model.config;
+    this.hBuf = model.kernels.allocF32(this.options.segment * H);
+    this.logits = model.kernels.allocF32(this.options.segment * V);
+  }
+
+  /** A segment to fill (recycled). */
+  newSegment(): Segment {
+    const seg = this.free.pop() ?? new Segment(this.options.segment, this.model.config.hiddenSize, this.adaptation.config.orders);
+    seg.count = 0;
+    seg.targets.fill(-1);
+    return seg;
+  }
+
+  enqueue(seg: Segment): void {
+    this.queue.push(seg);
+    if (this.queue.length > DynamicEvaluation.MAX_QUEUE) this.free.push(this.queue.shift()!);
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Learns from up to `segments` queued segments, oldest first; returns how many. */
+  work(segments = 1): number {
+    let done = 0;
+    while (done < segments && this.queue.length > 0) {
+      const seg = this.queue.shift()!;
+      this.learn(seg);
+      this.free.push(seg);
+      done++;
+    }
+    return done;
+  }
+
+  /**
+   * One step on a segment's complete positions; returns their loss (nats, summed) under the table as it
+   * was before the step.
+   */
+  learn(seg: Segment): number {
+    const n = seg.complete;
+    if (n === 0) return 0;
+    const { hiddenSize: H, vocabSize: V } = this.model.config;
+    const orders = this.adaptation.config.orders;
+    const { Why, by } = this.model.w;
+    const y = this.logits;
+    // y = h @ Why^T + by + direct rows, p = softmax(y), dy = p - onehot(target)
+    this.hBuf.set(seg.h.subarray(0, n * H));
+    this.model.kernels.matmulABt(y, this.hBuf.subarray(0, n * H), Why, n, V, H, false);
+    let loss = 0;
+    for (let t = 0; t < n; t++) {
+      const o = t * V;
+      for (let v = 0; v < V; v++) y[o + v] += by[v];
+      this.adaptation.addRows(y, o, seg.rows, t * orders);
+      let max = -Infinity;
+      for (let v = 0; v < V; v++) if (y[o + v] > max) max = y[o + v];
+      let sum = 0;
+      for (let v = 0; v < V; v++) sum += Math.exp(y[o + v] - max);
+      const target = seg.targets[t];
+      loss += max + Math.log(sum) - y[o + target];
+      for (let v = 0; v < V; v++) y[o + v] = Math.exp(y[o + v] - max) / sum;
+      y[o + target] -= 1;
+    }
+    const step = this.options.learningRate;
+    for (let t = 0; t < n; t++) for (let r = 0; r < orders; r++) this.adaptation.stepRow(seg.rows[t * orders + r], y, t * V, step);
+    this.segmentsLearned++;
+    return loss;
+  }
+
+  /** Forgets the adaptation and the queued segments. */
+  reset(): void {
+    this.adaptation.reset();
+    this.free.push(...this.queue);
+    this.queue.length = 0;
+    this.segmentsLearned = 0;
+  }
+
+  /** Gives the buffers back to the kernels. */
+  dispose(): void {
+    this.model.kernels.free(this.hBuf);
+    this.model.kernels.free(this.logits);
+  }
+}
