@@ -10,6 +10,11 @@ import { fastKernels, Kernels } from '../core/kernels';
 import { RnnModel } from '../core/model';
 import { PreparedData, prepareData } from '../core/prepare';
 import { CompletionSession } from '../core/session';
+import { DirectConnections } from '../core/direct';
+import { DynamicEvaluation } from '../core/dynamic';
+import { dynamicBitsPerChar } from '../core/evaluate';
+import { encodeFiles } from '../core/data';
+import { Rng } from '../core/rng';
 import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../core/trainer';
 import { WasmKernels } from '../core/wasm/backend';
 import { flag, parse } from './args';
@@ -30,14 +35,23 @@ export interface BenchResult {
   completionP95Ms: number;
   proposalP95Ms: number;
   coldStartMs: number;
+  /** with direct connections (a 64 MB table) and dynamic evaluation, as the editor runs by default */
+  directCompletionP95Ms: number;
+  directCompletionMaxMs: number;
+  /** one segment's dynamic-evaluation step (p95) */
+  dynamicSegmentP95Ms: number;
+  /** resident memory the table and a full adaptation add */
+  directMemoryMB: number;
+  /** training without direct connections, WebAssembly, 1 thread, H=256 */
+  trainPlainCharsPerSec?: number;
   peakRssMB: number;
   trainMemoryMB: number;
   vocabSize: number;
 }
 
-function trainRate(data: PreparedData, H: number, kernels: Kernels, threads: number, steps: number): { rate: number; memoryMB: number } {
+function trainRate(data: PreparedData, H: number, kernels: Kernels, threads: number, steps: number, directOrders = DEFAULT_TRAIN_SETTINGS.directOrders): { rate: number; memoryMB: number } {
   const rss0 = process.memoryUsage().rss;
-  const trainer = Trainer.create(data.vocab, data.train, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: H, layers: 1, seqLength: 64, batchSize: 32, threads }, kernels);
+  const trainer = Trainer.create(data.vocab, data.train, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: H, layers: 1, seqLength: 64, batchSize: 32, threads, directOrders }, kernels);
   try {
     trainer.trainStep(); // warm-up: compiles the kernels, starts the threads
     const t0 = performance.now();
@@ -71,6 +85,11 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
       log(`train H=${H} L=1 T=64 B=32, ${name === 'ts' ? 'TypeScript kernels' : `${(kernels as WasmKernels).name}, ${threads} thread${threads > 1 ? 's' : ''}`}: ${rate} chars/s`);
     }
     if (byBackend.wasm1) log(`  ratio at H=${H}: wasm1/ts ${(byBackend.wasm1[H] / byBackend.ts[H]).toFixed(1)}x, wasm2/wasm1 ${(byBackend.wasm2![H] / byBackend.wasm1[H]).toFixed(2)}x`);
+  }
+  let trainPlainCharsPerSec: number | undefined;
+  if (wasm) {
+    trainPlainCharsPerSec = trainRate(data, 256, wasm, 1, quick ? 2 : 40, 0).rate;
+    log(`train H=256 without direct connections, ${wasm.name}, 1 thread: ${trainPlainCharsPerSec} chars/s`);
   }
   const threads = defaultThreads();
   const defaultKey = wasm ? (threads >= 2 ? 'wasm2' : 'wasm1') : 'ts';
@@ -110,6 +129,33 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
     session.propose(doc, start + i);
     proposal.push(performance.now() - t1);
   }
+  // the editor's default: direct connections (a 64 MB table of small random values) and dynamic evaluation
+  const rssBefore = process.memoryUsage().rss;
+  model.direct = new DirectConnections(DirectConnections.configForBudget(DEFAULT_TRAIN_SETTINGS.directOrders, data.vocab.size, DEFAULT_TRAIN_SETTINGS.directMB));
+  const rng = new Rng(3);
+  for (let i = 0; i < model.direct.table.length; i++) model.direct.table[i] = (rng.next() - 0.5) * 0.2;
+  const dynamic = new DynamicEvaluation(model);
+  const adaptive = new CompletionSession(model, { dynamic });
+  adaptive.stateAt(doc, start);
+  const directKeystroke: number[] = [];
+  for (let i = 1; i <= n; i++) {
+    const t0 = performance.now();
+    adaptive.propose(doc, start + i, { maxChars: 40, search: 'beam', beamWidth: 4, minConfidence: 0.3 });
+    directKeystroke.push(performance.now() - t0);
+  }
+  const segmentMs: number[] = [];
+  const segDoc = encodeFiles(data.vocab, [{ relPath: 'doc', text: doc }]);
+  const reader = new CompletionSession(model, { dynamic, learnPerCall: 0 });
+  reader.stateAt(doc, 20_000); // queues the segments of the window
+  while (dynamic.pending > 0) {
+    const t0 = performance.now();
+    dynamic.work(1);
+    segmentMs.push(performance.now() - t0);
+  }
+  dynamicBitsPerChar(dynamic, segDoc); // fills the adaptation up to its cap
+  const directMemoryMB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+  log(`with direct connections (${(model.direct.table.byteLength / 2 ** 20).toFixed(0)} MB table) and dynamic evaluation, warm keystroke (editor's proposal, beam 4): p95 ${round(percentile(directKeystroke, 0.95))} ms, max ${round(Math.max(...directKeystroke))} ms; one segment's step p95 ${round(percentile(segmentMs, 0.95))} ms; memory +${Math.round(directMemoryMB)} MB (table and a full ${dynamic.options.maxMB} MB adaptation)`);
+  dynamic.dispose();
   const result: BenchResult = {
     trainCharsPerSec: byBackend[defaultKey]!,
     trainCharsPerSecByBackend: byBackend,
@@ -119,6 +165,11 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
     completionP95Ms: round(percentile(keystroke, 0.95)),
     proposalP95Ms: round(percentile(proposal, 0.95)),
     coldStartMs: round(coldStartMs),
+    directCompletionP95Ms: round(percentile(directKeystroke, 0.95)),
+    directCompletionMaxMs: round(Math.max(...directKeystroke)),
+    dynamicSegmentP95Ms: round(percentile(segmentMs, 0.95)),
+    directMemoryMB: Math.round(directMemoryMB),
+    trainPlainCharsPerSec,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     trainMemoryMB: Math.round(trainMemoryMB),
     vocabSize: data.vocab.size,

@@ -38,7 +38,7 @@ export async function demoCommand(args: string[], out: NodeJS.WriteStream): Prom
   out.write('Samples (temperature 0.7):\n');
   for (const prefix of ['function ', "  it('", 'const ']) {
     const session = new CompletionSession(model);
-    const g = generate(model, session.stateAt(prefix, prefix.length), { maxLength: 160, stopAtNewline: false, temperature: 0.7, rng: new Rng(7) });
+    const g = generate(model, session.stateAt(prefix, prefix.length), { maxLength: 160, stopAtNewline: false, temperature: 0.7, rng: new Rng(7), history: session.historyAt(prefix, prefix.length) });
     out.write(`--- ${JSON.stringify(prefix)}\n${prefix}${g.text}\n`);
   }
   const corpus = await readCorpus([corpusPath], { valFraction: 0.1 });

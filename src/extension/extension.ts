@@ -37,7 +37,11 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
   showCompletions();
   training.infoSections.push(() => {
     const c = completions.counters;
-    return `## Completions\n\n- ${completions.enabled ? 'On' : 'Off'}; ${c.shown.toLocaleString()} suggestions shown, ${c.accepted.toLocaleString()} accepted, ${c.acceptedChars.toLocaleString()} characters inserted (counted on this machine only; **Char RNN: Reset Completion Counters** clears them)\n`;
+    const dyn = completions.service.adaptation;
+    const adaptation = dyn
+      ? `- Adaptation on: ${dyn.segmentsLearned.toLocaleString()} segments learned in this window, ${dyn.adaptation.adaptedRows.toLocaleString()} adapted contexts (${(dyn.adaptation.bytes / 2 ** 20).toFixed(1)} MB of ${dyn.options.maxMB} MB; **Char RNN: Reset Adaptation** forgets them)\n`
+      : '- Adaptation off (the model has no direct connections, or `charRnn.completion.adapt` is off)\n';
+    return `## Completions\n\n- ${completions.enabled ? 'On' : 'Off'}; ${c.shown.toLocaleString()} suggestions shown, ${c.accepted.toLocaleString()} accepted, ${c.acceptedChars.toLocaleString()} characters inserted (counted on this machine only; **Char RNN: Reset Completion Counters** clears them)\n${adaptation}`;
   });
   const command = (id: string, run: () => Promise<void> | void) => vscode.commands.registerCommand(id, run);
   context.subscriptions.push(
@@ -53,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
     }),
     command('charRnn.toggleCompletions', () => completions.toggle()),
     command('charRnn.resetCounters', () => completions.resetCounters()),
+    command('charRnn.resetAdaptation', () => completions.resetAdaptation()),
     vscode.workspace.registerTextDocumentContentProvider('char-rnn', training.infoProvider),
     command('charRnn.trainWorkspace', () => training.trainWorkspace()),
     command('charRnn.stopTraining', () => training.stopTraining()),

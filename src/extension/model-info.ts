@@ -23,6 +23,10 @@ export function formatModelInfo(store: ModelStore, corpus: CorpusReport | undefi
     lines.push('## Model', '');
     lines.push(`- Vanilla RNN: hidden size ${H}, ${L} layer${L > 1 ? 's' : ''}, ${V} symbols (${V - 1} characters and the unknown symbol)`);
     lines.push(`- Parameters: ${paramLayout(model.config).size.toLocaleString()}`);
+    const d = model.direct;
+    lines.push(d
+      ? `- Direct n-gram connections: orders 1-${d.config.orders}, ${d.rowCount.toLocaleString()} rows (${(d.table.byteLength / 2 ** 20).toFixed(1)} MB)`
+      : '- No direct n-gram connections');
     lines.push(`- Checkpoint: \`${store.checkpointPath}\` (${(state.bytes / 1024 / 1024).toFixed(2)} MB, saved ${state.savedAt.toLocaleString()})`);
     lines.push('');
     if (training) {

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { decodeCheckpoint, encodeCheckpoint, LoadedCheckpoint } from '../core/checkpoint';
 import { releaseModel } from '../core/model';
 import { writeFileAtomic } from '../core/safetensors';
+import { loadCheckpointInWorker } from '../core/threads/checkpoint-thread';
 
 export const CHECKPOINT_NAME = 'model.safetensors';
 
@@ -45,9 +46,9 @@ export class ModelStore implements vscode.Disposable {
   private async read(): Promise<ModelState> {
     let next: ModelState;
     try {
-      const bytes = await fsp.readFile(this.checkpointPath);
-      const stat = await fsp.stat(this.checkpointPath);
-      next = { kind: 'loaded', checkpoint: decodeCheckpoint(bytes, this.checkpointPath), bytes: bytes.length, savedAt: stat.mtime };
+      // decoded in a worker thread: a large model (direct connections) would block the host for a while
+      const loaded = await loadCheckpointInWorker(this.checkpointPath);
+      next = { kind: 'loaded', checkpoint: loaded, bytes: loaded.bytes, savedAt: loaded.mtime };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       next = e.code === 'ENOENT' ? { kind: 'none' } : { kind: 'invalid', message: e.message };

@@ -9,7 +9,14 @@ import { DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
 import type { OptimizerName } from '../core/optimizer';
 
 export interface Settings {
-  model: { hiddenSize: number; layers: number };
+  model: {
+    hiddenSize: number;
+    layers: number;
+    /** direct n-gram connections in the softmax: orders 1 .. directOrders, 0 when off */
+    directOrders: number;
+    /** the most megabytes of the direct-connection table */
+    directMB: number;
+  };
   training: {
     seqLength: number;
     batchSize: number;
@@ -38,6 +45,10 @@ export interface Settings {
     multiline: number;
     mode: 'mostLikely' | 'sample';
     debounceMs: number;
+    /** dynamic evaluation: adapt the direct connections to the text read and typed in this window */
+    adapt: boolean;
+    /** the most megabytes of adapted rows */
+    adaptMB: number;
   };
 }
 
@@ -46,6 +57,8 @@ type NumberRule = { default: number; min: number; max: number; integer?: boolean
 export const NUMBER_RULES = {
   'model.hiddenSize': { default: 256, min: 16, max: 1024, integer: true },
   'model.layers': { default: 1, min: 1, max: 4, integer: true },
+  'model.directOrders': { default: 6, min: 1, max: 8, integer: true },
+  'model.directConnectionsMB': { default: 64, min: 1, max: 1024 },
   'training.seqLength': { default: 64, min: 8, max: 1024, integer: true },
   'training.batchSize': { default: 32, min: 1, max: 256, integer: true },
   'training.learningRate': { default: 0.005, min: 0.00001, max: 1 },
@@ -62,6 +75,7 @@ export const NUMBER_RULES = {
   'completion.topP': { default: 0.95, min: 0.01, max: 1 },
   'completion.multiline': { default: 1, min: 1, max: 10, integer: true },
   'completion.debounceMs': { default: 0, min: 0, max: 2000, integer: true },
+  'completion.adaptMB': { default: 32, min: 1, max: 512 },
 } satisfies Record<string, NumberRule>;
 
 export function readSettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('charRnn')): Settings {
@@ -78,7 +92,12 @@ export function readSettings(config: vscode.WorkspaceConfiguration = vscode.work
   const optimizer = config.get<unknown>('training.optimizer');
   const threads = number('training.threads');
   return {
-    model: { hiddenSize: number('model.hiddenSize'), layers: number('model.layers') },
+    model: {
+      hiddenSize: number('model.hiddenSize'),
+      layers: number('model.layers'),
+      directOrders: config.get<unknown>('model.directConnections') === false ? 0 : number('model.directOrders'),
+      directMB: number('model.directConnectionsMB'),
+    },
     training: {
       seqLength: number('training.seqLength'),
       batchSize: number('training.batchSize'),
@@ -105,6 +124,8 @@ export function readSettings(config: vscode.WorkspaceConfiguration = vscode.work
       multiline: number('completion.multiline'),
       mode: config.get<unknown>('completion.mode') === 'sample' ? 'sample' : 'mostLikely',
       debounceMs: number('completion.debounceMs'),
+      adapt: config.get<unknown>('completion.adapt') !== false,
+      adaptMB: number('completion.adaptMB'),
     },
   };
 }

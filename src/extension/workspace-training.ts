@@ -7,6 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DirectConnections } from '../core/direct';
 import { formatModelInfo, CorpusReport } from './model-info';
 import { ModelState, ModelStore } from './model-store';
 import { editorExcludes, readSettings, Settings } from './settings';
@@ -229,11 +230,16 @@ export class WorkspaceTraining implements vscode.Disposable {
     if (!e.affectsConfiguration('charRnn.model')) return;
     const state = this.store.state;
     if (state.kind !== 'loaded') return;
-    const { hiddenSize, layers } = readSettings().model;
-    const config = state.checkpoint.model.config;
-    if (config.hiddenSize === hiddenSize && config.layers === layers) return;
+    const { hiddenSize, layers, directOrders, directMB } = readSettings().model;
+    const model = state.checkpoint.model;
+    const config = model.config;
+    const direct = model.direct;
+    const wanted = directOrders === 0 ? undefined : DirectConnections.configForBudget(directOrders, config.vocabSize, directMB);
+    const sameDirect = direct === undefined ? wanted === undefined : wanted !== undefined && wanted.orders === direct.config.orders && wanted.rowsPerOrder === direct.config.rowsPerOrder;
+    if (config.hiddenSize === hiddenSize && config.layers === layers && sameDirect) return;
+    const describe = (h: number, l: number, d: { orders: number } | undefined) => `hidden size ${h}, ${l} layer${l > 1 ? 's' : ''}, ${d ? `direct connections of orders 1-${d.orders}` : 'no direct connections'}`;
     const choice = await vscode.window.showWarningMessage(
-      `The model settings (hidden size ${hiddenSize}, ${layers} layer${layers > 1 ? 's' : ''}) differ from the existing model's (${config.hiddenSize}, ${config.layers}). Reset the model so that the next training uses them?`,
+      `The model settings (${describe(hiddenSize, layers, wanted)}) differ from the existing model's (${describe(config.hiddenSize, config.layers, direct?.config)}). Reset the model so that the next training uses them?`,
       'Reset Model',
       'Keep Current Model',
     );
@@ -255,6 +261,8 @@ export class WorkspaceTraining implements vscode.Disposable {
       settings: {
         hiddenSize: settings.model.hiddenSize,
         layers: settings.model.layers,
+        directOrders: settings.model.directOrders,
+        directMB: settings.model.directMB,
         seqLength: t.seqLength,
         batchSize: t.batchSize,
         optimizer: t.optimizer,

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadCheckpointInWorker } from '../../src/core/threads/checkpoint-thread';
 import { allocChunk, backwardChunk, BpttBuffers, forwardChunk } from '../../src/core/bptt';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/checkpoint';
 import { contextRow, DirectConnections, DirectContext, DirectGradient, PAD } from '../../src/core/direct';
@@ -273,3 +277,30 @@ function stepOutputs(model: RnnModel, state: Float32Array, x: number): Float64Ar
   }
   return y;
 }
+
+describe('loading a checkpoint in a worker thread (the extension host never decodes a large file itself)', () => {
+  it('gives the same model, direct connections included, and the training state without the optimizer arrays', async () => {
+    const { vocab, data } = textData(['abc abd abe\n', 'bcd bce\n']);
+    const t = Trainer.create(vocab, data, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 16, seqLength: 8, batchSize: 2, directOrders: 3, directMB: 1 });
+    for (let i = 0; i < 5; i++) t.trainStep();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'char-rnn-load-'));
+    const file = path.join(dir, 'model.safetensors');
+    fs.writeFileSync(file, encodeCheckpoint(t.model, t.snapshot()));
+    const loaded = await loadCheckpointInWorker(file);
+    assert.deepEqual(Array.from(loaded.model.params), Array.from(t.model.params));
+    assert.deepEqual(loaded.model.direct!.config, t.model.direct!.config);
+    assert.deepEqual(Array.from(loaded.model.direct!.table), Array.from(t.model.direct!.table));
+    assert.deepEqual([...loaded.model.vocab.symbols], [...vocab.symbols]);
+    assert.equal(loaded.training!.step, 5);
+    assert.deepEqual(loaded.training!.optimizer.state, {});
+    assert.equal(loaded.bytes, fs.statSync(file).size);
+    // a broken file: the checkpoint's own error, by name and message; a missing one: ENOENT
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 5] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+    await assert.rejects(loadCheckpointInWorker(file), (err: Error) => err.name === 'CheckpointFormatError' && /checksum mismatch/.test(err.message));
+    await assert.rejects(loadCheckpointInWorker(path.join(dir, 'none.safetensors')), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+    fs.rmSync(dir, { recursive: true, force: true });
+    t.dispose();
+  });
+});

@@ -79,6 +79,13 @@ export class CompletionsFeature implements vscode.Disposable {
     this.refresh();
   }
 
+  /** Char RNN: Reset Adaptation. */
+  resetAdaptation(): void {
+    const dyn = this.service.adaptation;
+    this.service.resetAdaptation();
+    this.log(dyn ? 'Adaptation reset: suggestions come from the trained model again.' : 'No adaptation to reset (adaptation is off, or the model has no direct connections).');
+  }
+
   resetCounters(): void {
     this.service.counters = { shown: 0, accepted: 0, acceptedChars: 0 };
     void this.memento.update(COUNTERS_KEY, this.service.counters);
@@ -97,8 +104,9 @@ export class CompletionsFeature implements vscode.Disposable {
   refresh(): void {
     const state = this.store.state;
     const model = state.kind === 'loaded' ? state.checkpoint.model : undefined;
-    const on = this.enabled && model !== undefined;
-    this.service.setModel(on ? model : undefined);
+    const settings = readSettings().completion;
+    const on = settings.enabled && model !== undefined;
+    this.service.setModel(on ? model : undefined, { enabled: settings.adapt, options: { maxMB: settings.adaptMB } });
     if (on && !this.isActive) {
       this.active = [
         vscode.languages.registerInlineCompletionItemProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {

@@ -8,6 +8,7 @@ import { automaticCompletion, CompletionSettings, DEFAULT_COMPLETION_SETTINGS, e
 import { RnnModel } from '../../core/model';
 import { Rng } from '../../core/rng';
 import { CompletionSession } from '../../core/session';
+import { AdaptOptions, DynamicEvaluation } from '../../core/dynamic';
 
 /** The part of a document the service reads: the text from `base` to the end of the cursor's line. */
 export interface DocumentSlice {
@@ -34,8 +35,21 @@ interface Suggested {
 
 const CACHE_SIZE = 200;
 
+/** Dynamic evaluation in this window: on or off, and its options. */
+export interface AdaptSettings {
+  enabled: boolean;
+  options?: Partial<AdaptOptions>;
+}
+
 export class CompletionService {
   private model: RnnModel | undefined;
+  /**
+   * The adaptation of the model's direct connections to the text read and typed in this window,
+   * shared by every document's session; in memory only, so it never reaches the checkpoint or another
+   * workspace.
+   */
+  private dynamic: DynamicEvaluation | undefined;
+  private adapt: AdaptSettings = { enabled: true };
   private readonly sessions = new Map<string, CompletionSession>();
   /** the last suggestion per document: typing through it keeps it */
   private readonly last = new Map<string, Suggested>();
@@ -55,14 +69,31 @@ export class CompletionService {
     return this.model !== undefined;
   }
 
-  /** A new model (or none): every cached state and suggestion is dropped. */
-  setModel(model: RnnModel | undefined): void {
-    if (model === this.model) return;
+  /** A new model (or none): every cached state, suggestion and adaptation is dropped. */
+  setModel(model: RnnModel | undefined, adapt: AdaptSettings = this.adapt): void {
+    const adaptChanged = adapt.enabled !== this.adapt.enabled || JSON.stringify(adapt.options) !== JSON.stringify(this.adapt.options);
+    this.adapt = adapt;
+    if (model === this.model && !adaptChanged) return;
     this.model = model;
+    this.dynamic?.dispose();
+    this.dynamic = model?.direct && adapt.enabled ? new DynamicEvaluation(model, adapt.options) : undefined;
     this.sessions.clear();
     this.last.clear();
     this.cache.clear();
     if (model) this.warmUp(model);
+  }
+
+  /** The adaptation, when the model has direct connections and adaptation is on. */
+  get adaptation(): DynamicEvaluation | undefined {
+    return this.dynamic;
+  }
+
+  /** Forgets the adaptation (and the suggestions made with it): the trained model's behaviour again. */
+  resetAdaptation(): void {
+    this.dynamic?.reset();
+    for (const s of this.sessions.values()) s.clear();
+    this.last.clear();
+    this.cache.clear();
   }
 
   /** Runs every code path of a suggestion once, so that the first real one is not slowed by compilation. */
@@ -84,7 +115,7 @@ export class CompletionService {
   private session(key: string): CompletionSession | undefined {
     if (!this.model) return undefined;
     let s = this.sessions.get(key);
-    if (!s) this.sessions.set(key, (s = new CompletionSession(this.model)));
+    if (!s) this.sessions.set(key, (s = new CompletionSession(this.model, { dynamic: this.dynamic })));
     return s;
   }
 

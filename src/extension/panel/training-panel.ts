@@ -194,14 +194,17 @@ export class TrainingPanel implements vscode.Disposable {
     if (this.sampling) this.sampling.stopped = true;
     const job = (this.sampling = { request, stopped: false });
     // the whole prompt from the zero state, then each piece continues from where the last one ended
-    let state = new CompletionSession(model, { window: Math.max(4, prompt.length + 1) }).stateAt(prompt, prompt.length);
+    const session = new CompletionSession(model, { window: Math.max(4, prompt.length + 1) });
+    let state = session.stateAt(prompt, prompt.length);
+    let history: number[] = Array.from(session.historyAt(prompt, prompt.length)); // for the direct connections
     let produced = 0;
     const current = () => { const st = this.deps.store.state; return st.kind === 'loaded' && st.checkpoint.model === model; };
     while (produced < length && !job.stopped && current()) { // a newer checkpoint replaces (and frees) this model
       const n = Math.min(20, length - produced);
-      const g = generate(model, state, { maxLength: n, stopAtNewline: false, temperature, rng: this.rng });
+      const g = generate(model, state, { maxLength: n, stopAtNewline: false, temperature, rng: this.rng, history });
       produced += g.ids.length;
       state = g.state;
+      history = [...history, ...g.ids].slice(-8);
       this.post({ type: 'sample', request, text: g.text, done: produced >= length });
       await new Promise((r) => setTimeout(r, 15)); // streamed: the host stays responsive
       if (g.ids.length === 0) break;

@@ -113,3 +113,41 @@ describe('completions in the editor: speed', function () {
     await config.update('model.hiddenSize', 32, vscode.ConfigurationTarget.Workspace);
   });
 });
+
+describe('completions in the editor: adaptation', function () {
+  this.timeout(180_000);
+
+  it('adapts the direct connections to the text typed in this window, never writes them to the checkpoint, and forgets them on Reset Adaptation', async () => {
+    const api = await getApi();
+    const config = vscode.workspace.getConfiguration('charRnn');
+    await config.update('completion.enabled', true, vscode.ConfigurationTarget.Workspace);
+    if (api.store.state.kind !== 'loaded') await api.training.trainWorkspace();
+    const state = api.store.state;
+    assert.equal(state.kind, 'loaded');
+    if (state.kind !== 'loaded') return;
+    assert.ok(state.checkpoint.model.direct, 'the default model has direct connections');
+    const dyn = api.completions.service.adaptation;
+    assert.ok(dyn, 'adaptation is on by default');
+    dyn.reset();
+    const checkpointBefore = fs.readFileSync(api.store.checkpointPath);
+    const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: '' });
+    const editor = await vscode.window.showTextDocument(doc);
+    const end = () => doc.lineAt(doc.lineCount - 1).range.end;
+    for (const ch of 'const frobnicator = makeFrobnicator();\nfrobnicator.start(frobnicator);\n'.repeat(3)) {
+      await editor.edit((e) => e.insert(end(), ch), { undoStopBefore: false, undoStopAfter: false });
+      api.completions.suggest(doc, end(), 'automatic');
+    }
+    assert.ok(dyn.segmentsLearned >= 3, `${dyn.segmentsLearned} segments learned`);
+    assert.ok(dyn.adaptation.adaptedRows > 0);
+    assert.deepEqual(fs.readFileSync(api.store.checkpointPath), checkpointBefore, 'the checkpoint on disk is untouched');
+    await vscode.commands.executeCommand('charRnn.resetAdaptation');
+    assert.equal(dyn.adaptation.adaptedRows, 0);
+    assert.equal(dyn.segmentsLearned, 0);
+    // the off switch: no adaptation at all
+    await config.update('completion.adapt', false, vscode.ConfigurationTarget.Workspace);
+    assert.equal(api.completions.service.adaptation, undefined);
+    await config.update('completion.adapt', undefined, vscode.ConfigurationTarget.Workspace);
+    assert.ok(api.completions.service.adaptation);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+});
