@@ -17,7 +17,7 @@ import { flag, list, num, parse, requireStr, str, UsageError } from './args';
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 --top-k 0 --top-p 1 --seed 1 --greedy --json]';
 export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.3 --json]';
 export const EVAL_USAGE = `char-rnn eval --model FILE [--model FILE...] <path...> [--ksr --max-chars N --min-confidence G --curve
-    --baselines PATH... --no-dynamic --adapt-lr 0.1 --adapt-segment 64 --json]`;
+    --baselines PATH... --no-dynamic --adapt-lr 0.1 --adapt-segment 16 --beam-width 4 --json]`;
 
 export async function sampleCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
@@ -94,7 +94,7 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   const p = parse(args, {
     model: { type: 'string', multiple: true }, ksr: { type: 'boolean' }, 'max-chars': { type: 'string' }, 'min-confidence': { type: 'string' }, json: { type: 'boolean' },
     baselines: { type: 'string', multiple: true }, curve: { type: 'boolean' }, 'no-dynamic': { type: 'boolean' },
-    'adapt-lr': { type: 'string' }, 'adapt-segment': { type: 'string' },
+    'adapt-lr': { type: 'string' }, 'adapt-segment': { type: 'string' }, 'beam-width': { type: 'string' },
   }, true);
   if (p.positionals.length === 0) throw new UsageError('eval needs at least one path to evaluate on');
   const modelPaths = list(p, 'model');
@@ -114,6 +114,7 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   if (adaptLr !== undefined) adapt.learningRate = adaptLr;
   const adaptSegment = num(p, 'adapt-segment', { integer: true, min: 1, max: 4096 });
   if (adaptSegment !== undefined) adapt.segment = adaptSegment;
+  const beamWidth = num(p, 'beam-width', { integer: true, min: 1, max: 64 }) ?? DEFAULT_COMPLETION_SETTINGS.beamWidth;
   const engines: EngineResult[] = [];
   let chars = 0;
   const typing = (proposerFor: (gate: number) => (text: string) => Proposer, r: EngineResult) => {
@@ -133,7 +134,7 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
     const dyn = dynamic(); // one adaptation per simulated run, shared by its texts (one workspace session)
     return () => {
       const session = new CompletionSession(model, { dynamic: dyn });
-      const settings = { ...DEFAULT_COMPLETION_SETTINGS, minConfidence: gate };
+      const settings = { ...DEFAULT_COMPLETION_SETTINGS, minConfidence: gate, beamWidth };
       return (text: string, offset: number) => {
         const base = session.reach(offset);
         return automaticCompletion(session, text.slice(base, offset), offset, settings, base)?.text;

@@ -94,8 +94,7 @@ export class StreamSampler {
 
   /**
    * Fills a chunk of T steps for the B streams, starting new segments where streams run out. With
-   * `direct`, also the direct-connection rows of each position into `rows` (N, orders) and their sum
-   * into the chunk's logit bias.
+   * `direct`, also the direct-connection rows of each position into `rows` (N, orders).
    */
   fill(chunk: Chunk, T: number, rng: Rng, direct?: { table: DirectConnections; rows: Int32Array }): void {
     const { B, pos, end } = this;
@@ -114,12 +113,7 @@ export class StreamSampler {
         chunk.reset[n] = reset;
         chunk.weight[n] = 1;
         pos[b] = p + 1;
-        if (direct && chunk.bias) {
-          const orders = direct.table.config.orders, V = direct.table.config.vocabSize;
-          direct.table.rowsAt(tokens, p, this.fileStart[b], direct.rows, n * orders);
-          chunk.bias.fill(0, n * V, (n + 1) * V);
-          direct.table.addRows(chunk.bias, n * V, direct.rows, n * orders);
-        }
+        if (direct) direct.table.rowsAt(tokens, p, this.fileStart[b], direct.rows, n * direct.table.config.orders);
       }
     }
   }

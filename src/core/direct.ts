@@ -13,6 +13,7 @@
  * per row (row-wise Adagrad), so its memory is one float per row, not per entry. The table starts at
  * zero, so a fresh table leaves the RNN's output unchanged.
  */
+import { fastKernels, Kernels } from './kernels';
 
 export interface DirectConfig {
   /** N: contexts of 1 .. N symbols */
@@ -171,22 +172,12 @@ export class DirectConnections implements DirectTerm {
 
   /**
    * Row-wise Adagrad on the touched rows only: each row keeps the sum of the mean squared gradient of
-   * its entries, and its step is lr / sqrt(that sum).
+   * its entries, and its step is lr / sqrt(that sum). `kernels` does the work (WebAssembly when the
+   * table, its accumulators and the gradient live in its memory).
    */
-  update(grad: DirectGradient, learningRate: number): void {
-    const V = this.config.vocabSize;
+  update(grad: DirectGradient, learningRate: number, kernels: Kernels = fastKernels): void {
     const acc = (this.rowSumSq ??= new Float32Array(this.rowCount));
-    for (let s = 0; s < grad.count; s++) {
-      const row = grad.rows[s];
-      const g = grad.data.subarray(s * V, (s + 1) * V);
-      let sq = 0;
-      for (let v = 0; v < V; v++) sq += g[v] * g[v];
-      const a = acc[row] + sq / V;
-      acc[row] = a;
-      const step = learningRate / Math.sqrt(a + 1e-10);
-      const base = row * V;
-      for (let v = 0; v < V; v++) this.table[base + v] -= step * g[v];
-    }
+    kernels.adagradRows(this.table, acc, grad.data, grad.rows, grad.count, this.config.vocabSize, learningRate);
   }
 }
 
@@ -197,13 +188,25 @@ export class DirectGradient {
   readonly rows: Int32Array;
   /** (capacity, V) */
   readonly data: Float32Array;
+  /** (capacity) for `assign`: the slot of each (position, order) */
+  readonly slots: Int32Array;
   count = 0;
   private readonly slot = new Map<number, number>();
+  private readonly kernels: Kernels;
 
-  constructor(V: number, capacity: number) {
+  /** The buffers come from `kernels` (so that its row kernels work on them at full speed). */
+  constructor(V: number, capacity: number, kernels: Kernels = fastKernels) {
     this.V = V;
-    this.rows = new Int32Array(capacity);
-    this.data = new Float32Array(capacity * V);
+    this.kernels = kernels;
+    this.rows = kernels.allocI32(capacity);
+    this.data = kernels.allocF32(capacity * V);
+    this.slots = kernels.allocI32(capacity);
+  }
+
+  release(): void {
+    this.kernels.free(this.rows);
+    this.kernels.free(this.data);
+    this.kernels.free(this.slots);
   }
 
   clear(): void {
@@ -212,23 +215,43 @@ export class DirectGradient {
     this.slot.clear();
   }
 
+  private slotOf(row: number): number {
+    let s = this.slot.get(row);
+    if (s === undefined) {
+      if (this.count >= this.rows.length) throw new Error('the sparse gradient is full');
+      s = this.count++;
+      this.slot.set(row, s);
+      this.rows[s] = row;
+    }
+    return s;
+  }
+
   /**
-   * forward was: y += sum_r D[row_r]  =>  dD[row_r] += dy. Adds scale * dy[offset .. offset + V) to each
-   * of the rows rows[rowsOffset .. rowsOffset + n).
+   * Gives each (position, order) of `rows` (N, R) a slot, positions of weight 0 excepted, into
+   * `slots` (N, R): what `scatter` adds into.
    */
+  assign(rows: Int32Array, weights: ArrayLike<number>, N: number, R: number): void {
+    for (let n = 0; n < N; n++) {
+      if (weights[n] === 0) continue;
+      for (let r = 0; r < R; r++) this.slots[n * R + r] = this.slotOf(rows[n * R + r]);
+    }
+  }
+
+  /**
+   * forward was: y += sum_r D[row_r]  =>  dD[row_r] += dy. For positions n0 .. n0 + count of the
+   * assigned rows: adds scale * dy (count, V) into their slots.
+   */
+  scatter(n0: number, count: number, R: number, dy: Float32Array, weights: Float32Array, scale: number): void {
+    this.kernels.scatterAddRows(this.data, this.slots.subarray(n0 * R, (n0 + count) * R), dy, weights.subarray(n0, n0 + count), count, R, this.V, scale);
+  }
+
+  /** The same for one position's rows, from any array (tests, small cases). */
   add(rows: ArrayLike<number>, rowsOffset: number, n: number, dy: ArrayLike<number>, offset: number, scale: number): void {
     const V = this.V;
+    const data = this.data;
     for (let r = 0; r < n; r++) {
-      const row = rows[rowsOffset + r];
-      let s = this.slot.get(row);
-      if (s === undefined) {
-        if (this.count >= this.rows.length) throw new Error('the sparse gradient is full');
-        s = this.count++;
-        this.slot.set(row, s);
-        this.rows[s] = row;
-      }
-      const base = s * V;
-      for (let v = 0; v < V; v++) this.data[base + v] += scale * dy[offset + v];
+      const base = this.slotOf(rows[rowsOffset + r]) * V;
+      for (let v = 0; v < V; v++) data[base + v] += scale * dy[offset + v];
     }
   }
 }

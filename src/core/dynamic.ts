@@ -16,15 +16,15 @@ import { FloatArray } from './kernels';
 import { RnnModel } from './model';
 
 export interface AdaptOptions {
-  /** the table's learning rate; default 0.2 */
+  /** the table's learning rate; default 0.1 */
   learningRate: number;
-  /** S: characters per segment; default 32 */
+  /** S: characters per segment; default 16 */
   segment: number;
   /** the most megabytes of adapted rows; default 32 */
   maxMB: number;
 }
 
-export const DEFAULT_ADAPT_OPTIONS: AdaptOptions = { learningRate: 0.2, segment: 32, maxMB: 32 };
+export const DEFAULT_ADAPT_OPTIONS: AdaptOptions = { learningRate: 0.1, segment: 16, maxMB: 32 };
 
 export function validateAdaptOptions(o: AdaptOptions): void {
   if (!(o.learningRate > 0 && o.learningRate <= 10)) throw new Error(`the adaptation's learning rate must be in (0, 10], got ${o.learningRate}`);

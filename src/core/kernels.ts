@@ -41,7 +41,60 @@ export interface Kernels {
    * weight 0 need no valid target.
    */
   softmaxCrossEntropy(probs: FloatArray, by: FloatArray, targets: Int32Array, weights: Float32Array, N: number, V: number): number;
+  /**
+   * Direct connections' forward (direct.ts): out (N, V) row n = the sum of the R rows
+   * table[rows[n * R + r]] (V each) for r < R.
+   */
+  sumRows(out: Float32Array, table: Float32Array, rows: Int32Array, N: number, R: number, V: number): void;
+  /**
+   * Their sparse gradient: grad[slots[n * R + r]] (V) += scale * dy[n] (V) for every n < N with
+   * weights[n] != 0 and r < R.
+   */
+  scatterAddRows(grad: Float32Array, slots: Int32Array, dy: Float32Array, weights: Float32Array, N: number, R: number, V: number, scale: number): void;
+  /**
+   * Row-wise Adagrad on `count` rows: for row k (table row rows[k], gradient grad[k] (V)),
+   * acc[row] += mean(grad[k]^2), table[row] -= lr / sqrt(acc[row] + 1e-10) * grad[k].
+   */
+  adagradRows(table: Float32Array, acc: Float32Array, grad: Float32Array, rows: Int32Array, count: number, V: number, lr: number): void;
 }
+
+/** The row kernels of the direct connections: one implementation, shared by the JavaScript backends. */
+const rowKernels = {
+  sumRows(out: Float32Array, table: Float32Array, rows: Int32Array, N: number, R: number, V: number): void {
+    for (let n = 0; n < N; n++) {
+      const o = n * V;
+      const first = rows[n * R] * V;
+      for (let v = 0; v < V; v++) out[o + v] = table[first + v];
+      for (let r = 1; r < R; r++) {
+        const base = rows[n * R + r] * V;
+        for (let v = 0; v < V; v++) out[o + v] += table[base + v];
+      }
+    }
+  },
+  scatterAddRows(grad: Float32Array, slots: Int32Array, dy: Float32Array, weights: Float32Array, N: number, R: number, V: number, scale: number): void {
+    for (let n = 0; n < N; n++) {
+      if (weights[n] === 0) continue;
+      const d = n * V;
+      for (let r = 0; r < R; r++) {
+        const base = slots[n * R + r] * V;
+        for (let v = 0; v < V; v++) grad[base + v] += scale * dy[d + v];
+      }
+    }
+  },
+  adagradRows(table: Float32Array, acc: Float32Array, grad: Float32Array, rows: Int32Array, count: number, V: number, lr: number): void {
+    for (let k = 0; k < count; k++) {
+      const g = k * V;
+      let sq = 0;
+      for (let v = 0; v < V; v++) sq += grad[g + v] * grad[g + v];
+      const row = rows[k];
+      const a = Math.fround(acc[row] + sq / V);
+      acc[row] = a;
+      const step = lr / Math.sqrt(a + 1e-10);
+      const base = row * V;
+      for (let v = 0; v < V; v++) table[base + v] -= step * grad[g + v];
+    }
+  },
+};
 
 /** The element-wise kernels: one implementation, shared by the JavaScript backends. */
 function addTanh(h: FloatArray, a: FloatArray, b: FloatArray, n: number): void {
@@ -85,6 +138,7 @@ const jsAllocation = {
 export const referenceKernels: Kernels = {
   name: 'reference',
   ...jsAllocation,
+  ...rowKernels,
   matmulABt(out, A, B, M, N, K, accumulate) {
     for (let m = 0; m < M; m++) {
       for (let n = 0; n < N; n++) {
@@ -189,6 +243,7 @@ function fastTranspose(out: FloatArray, A: FloatArray, M: number, N: number): vo
 export const fastKernels: Kernels = {
   name: 'js-tiled',
   ...jsAllocation,
+  ...rowKernels,
   matmulABt: fastMatmulABt,
   transpose: fastTranspose,
   addTanh,

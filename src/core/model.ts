@@ -173,6 +173,10 @@ export function releaseModel(model: RnnModel<FloatArray>): void {
   if (byM) for (const stepper of byM.values()) stepper.release();
   steppers.delete(model);
   if (model.params instanceof Float32Array) model.kernels.free(model.params);
+  if (model.direct) {
+    model.kernels.free(model.direct.table); // a no-op unless it lives in the kernels' memory
+    if (model.direct.rowSumSq) model.kernels.free(model.direct.rowSumSq);
+  }
 }
 
 /** A hidden state for M rows (beams or documents): (L, M, H), layer-major so each layer's rows are contiguous. */

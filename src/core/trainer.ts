@@ -3,13 +3,14 @@
  * periodic validation on held-out files, and a state that a checkpoint captures completely, so that a
  * resumed run continues exactly as an uninterrupted one would.
  */
-import { allocChunk, Chunk } from './bptt';
+import { allocChunk, Chunk, freeChunk } from './bptt';
 import { SlicedSteps } from './threads/slices';
 import { EncodedFiles, fingerprint, StreamSampler, StreamState } from './data';
 import { bitsPerChar } from './evaluate';
 import { defaultKernels } from './backends';
-import { DIRECT_LIMITS, DirectConnections, DirectGradient } from './direct';
+import { DIRECT_LIMITS, DirectConfig, DirectConnections, DirectGradient } from './direct';
 import { Kernels } from './kernels';
+import { WasmKernels } from './wasm/backend';
 import { ModelConfig, RnnModel, validateConfig } from './model';
 import { ClipMode, DEFAULT_LEARNING_RATE, Optimizer, OptimizerName, validateOptimizerSettings } from './optimizer';
 import { Rng } from './rng';
@@ -60,7 +61,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   valMaxChars: 20000,
   historyEverySteps: 10,
   threads: 1,
-  directOrders: 6,
+  directOrders: 8,
   directMB: 64,
   directLearningRate: 0.1,
 };
@@ -137,6 +138,38 @@ export interface RunOptions {
   checkpointEverySec?: number;
 }
 
+const movedTables = new WeakSet<Float32Array>();
+
+/**
+ * The table (and its Adagrad accumulators) in the kernels' memory, where their row kernels run at full
+ * speed; as it is when that memory cannot hold it.
+ */
+function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels): DirectConnections {
+  const existing = from instanceof DirectConnections ? from : undefined;
+  const plain = () => {
+    const d = existing ?? new DirectConnections(from as DirectConfig);
+    d.rowSumSq ??= new Float32Array(d.rowCount);
+    return d;
+  };
+  if (!(kernels instanceof WasmKernels) || (existing && movedTables.has(existing.table))) return plain();
+  const config = existing?.config ?? (from as DirectConfig);
+  let table: Float32Array | undefined;
+  try {
+    table = kernels.allocF32(DirectConnections.layout(config).regionStart[config.orders] * config.vocabSize);
+    const moved = new DirectConnections(config, table);
+    moved.rowSumSq = kernels.allocF32(moved.rowCount);
+    if (existing) {
+      table.set(existing.table);
+      if (existing.rowSumSq) moved.rowSumSq.set(existing.rowSumSq);
+    }
+    movedTables.add(table);
+    return moved;
+  } catch {
+    if (table) kernels.free(table);
+    return plain();
+  }
+}
+
 export class Trainer {
   readonly model: RnnModel;
   readonly settings: TrainSettings;
@@ -164,7 +197,7 @@ export class Trainer {
     this.model = model;
     const V = model.config.vocabSize;
     if (settings.directOrders === 0) model.direct = undefined;
-    else if (!model.direct) model.direct = new DirectConnections(DirectConnections.configForBudget(settings.directOrders, V, settings.directMB));
+    else model.direct = inKernelMemory(model.direct ?? DirectConnections.configForBudget(settings.directOrders, V, settings.directMB), model.kernels);
     this.settings = { ...settings, directOrders: model.direct?.config.orders ?? 0 };
     this.train = train;
     this.val = val && val.tokens.length > 0 ? val : undefined;
@@ -173,10 +206,10 @@ export class Trainer {
     this.rng = new Rng(settings.seed ^ 0x5eed1e55);
     this.sampler = new StreamSampler(train, model.vocab, B, settings.lineStartProb);
     this.steps = new SlicedSteps(model, T, B, settings.threads, model.direct !== undefined);
-    this.chunk = allocChunk(T, B, undefined, model.direct ? V : undefined);
+    this.chunk = allocChunk(T, B, model.kernels, model.direct ? V : undefined);
     if (model.direct) {
-      this.directRows = new Int32Array(T * B * model.direct.config.orders);
-      this.directGrad = new DirectGradient(V, T * B * model.direct.config.orders);
+      this.directRows = model.kernels.allocI32(T * B * model.direct.config.orders);
+      this.directGrad = new DirectGradient(V, T * B * model.direct.config.orders, model.kernels);
     }
     this.smoothLoss = Math.log(model.config.vocabSize);
     let exact = false;
@@ -185,7 +218,7 @@ export class Trainer {
       this.charsSeen = state.charsSeen;
       this.history = state.history.slice();
       if (state.optimizer.name === settings.optimizer) this.optimizer.restore(state.optimizer.step, state.optimizer.state);
-      if (model.direct && state.directSumSq && state.directSumSq.length === model.direct.rowCount) model.direct.rowSumSq = Float32Array.from(state.directSumSq);
+      if (model.direct && state.directSumSq && state.directSumSq.length === model.direct.rowCount) model.direct.rowSumSq!.set(state.directSumSq);
       const r = state.resume;
       const { layers: L, hiddenSize: H } = model.config;
       if (r && r.dataFingerprint === fingerprint(train) && r.streams.pos.length === B && r.carry.length === L * B * H
@@ -226,20 +259,17 @@ export class Trainer {
     const { seqLength: T } = this.settings;
     const direct = this.model.direct;
     this.sampler.fill(this.chunk, T, this.rng, direct && { table: direct, rows: this.directRows! });
+    if (direct) this.model.kernels.sumRows(this.chunk.bias!, direct.table, this.directRows!, this.chunk.weight.length, direct.config.orders, direct.config.vocabSize);
     const { lossSum, weight } = this.steps.step(this.chunk);
     const loss = weight > 0 ? lossSum / weight : 0;
     this.optimizer.update(this.model.params, this.steps.gradient);
     if (direct) {
       // the table's gradient: the loss summed (not averaged) over positions, for its row-wise Adagrad
       const grad = this.directGrad!;
-      const orders = direct.config.orders;
       grad.clear();
-      for (let n = 0; n < this.chunk.weight.length; n++) {
-        if (this.chunk.weight[n] === 0) continue;
-        const { dy, offset } = this.steps.dyAt(n);
-        grad.add(this.directRows!, n * orders, orders, dy, offset, weight);
-      }
-      direct.update(grad, this.settings.directLearningRate);
+      grad.assign(this.directRows!, this.chunk.weight, this.chunk.weight.length, direct.config.orders);
+      this.steps.scatterDirect(grad, direct.config.orders, this.chunk.weight, weight);
+      direct.update(grad, this.settings.directLearningRate, this.model.kernels);
     }
     this.step++;
     this.charsSeen += weight;
@@ -317,6 +347,9 @@ export class Trainer {
   /** Gives the trainer's buffers back to the kernels' memory; the model stays usable. */
   dispose(): void {
     this.steps.dispose();
+    freeChunk(this.chunk, this.model.kernels);
+    if (this.directRows) this.model.kernels.free(this.directRows);
+    this.directGrad?.release();
   }
 
   /** The state to save, sharing no buffer with the live trainer. */

@@ -166,3 +166,74 @@ export function softmaxCrossEntropy(probs: usize, by: usize, targets: usize, wei
   }
   return loss;
 }
+
+// ---- the direct connections' rows (src/core/direct.ts) ---------------------------------------------
+
+/** out (N, V) row n = sum over r < R of table row rows[n * R + r] */
+export function sumRows(out: usize, table: usize, rows: usize, N: i32, R: i32, V: i32): void {
+  const V4 = V & ~3;
+  const rowBytes = <usize>V << 2;
+  for (let n = 0; n < N; n++) {
+    const o = out + <usize>n * rowBytes;
+    const first = table + <usize>load<i32>(rows + (<usize>(n * R) << 2)) * rowBytes;
+    memory.copy(o, first, rowBytes);
+    for (let r = 1; r < R; r++) {
+      const src = table + <usize>load<i32>(rows + (<usize>(n * R + r) << 2)) * rowBytes;
+      let v = 0;
+      for (; v < V4; v += 4) {
+        const p = <usize>v << 2;
+        v128.store(o + p, f32x4.add(v128.load(o + p), v128.load(src + p)));
+      }
+      for (; v < V; v++) {
+        const p = <usize>v << 2;
+        store<f32>(o + p, load<f32>(o + p) + load<f32>(src + p));
+      }
+    }
+  }
+}
+
+/** grad row slots[n * R + r] (V) += scale * dy row n (V), for n with weights[n] != 0 */
+export function scatterAddRows(grad: usize, slots: usize, dy: usize, weights: usize, N: i32, R: i32, V: i32, scale: f32): void {
+  const V4 = V & ~3;
+  const rowBytes = <usize>V << 2;
+  const s4 = f32x4.splat(scale);
+  for (let n = 0; n < N; n++) {
+    if (load<f32>(weights + (<usize>n << 2)) == 0) continue;
+    const d = dy + <usize>n * rowBytes;
+    for (let r = 0; r < R; r++) {
+      const g = grad + <usize>load<i32>(slots + (<usize>(n * R + r) << 2)) * rowBytes;
+      let v = 0;
+      for (; v < V4; v += 4) {
+        const p = <usize>v << 2;
+        v128.store(g + p, madd(s4, v128.load(d + p), v128.load(g + p)));
+      }
+      for (; v < V; v++) {
+        const p = <usize>v << 2;
+        store<f32>(g + p, load<f32>(g + p) + scale * load<f32>(d + p));
+      }
+    }
+  }
+}
+
+/** Row-wise Adagrad: acc[row] += mean(g^2), table row -= lr / sqrt(acc[row] + 1e-10) * g */
+export function adagradRows(table: usize, acc: usize, grad: usize, rows: usize, count: i32, V: i32, lr: f32): void {
+  const rowBytes = <usize>V << 2;
+  for (let k = 0; k < count; k++) {
+    const g = grad + <usize>k * rowBytes;
+    let sq: f64 = 0;
+    for (let v = 0; v < V; v++) {
+      const x = <f64>load<f32>(g + (<usize>v << 2));
+      sq += x * x;
+    }
+    const row = <usize>load<i32>(rows + (<usize>k << 2));
+    const ap = acc + (row << 2);
+    const a = <f32>(<f64>load<f32>(ap) + sq / <f64>V);
+    store<f32>(ap, a);
+    const step = <f32>(<f64>lr / Math.sqrt(<f64>a + 1e-10));
+    const t = table + row * rowBytes;
+    for (let v = 0; v < V; v++) {
+      const p = <usize>v << 2;
+      store<f32>(t + p, load<f32>(t + p) - step * load<f32>(g + p));
+    }
+  }
+}

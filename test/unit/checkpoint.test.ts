@@ -36,6 +36,7 @@ const SETTINGS: TrainSettings = {
   seqLength: 8,
   batchSize: 3,
   historyEverySteps: 1,
+  directMB: 1,
   valEverySteps: 2,
   valMaxChars: 200,
   seed: 7,

@@ -3,6 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckpointInWorker } from '../../src/core/threads/checkpoint-thread';
+import { defaultKernels } from '../../src/core/backends';
+import { fastKernels } from '../../src/core/kernels';
+import { WasmKernels } from '../../src/core/wasm/backend';
 import { allocChunk, backwardChunk, BpttBuffers, forwardChunk } from '../../src/core/bptt';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/checkpoint';
 import { contextRow, DirectConnections, DirectContext, DirectGradient, PAD } from '../../src/core/direct';
@@ -218,7 +221,8 @@ describe('direct n-gram connections (RNNME)', () => {
       assert.deepEqual(JSON.parse(metadata.direct), { orders: 3, rowsPerOrder: t.model.direct!.config.rowsPerOrder, hash: 'fnv1a16-exact-low' });
       const loaded = decodeCheckpoint(bytes);
       assert.deepEqual(loaded.model.direct!.config, t.model.direct!.config);
-      assert.deepEqual(Buffer.from(loaded.model.direct!.table.buffer, loaded.model.direct!.table.byteOffset, loaded.model.direct!.table.byteLength), Buffer.from(t.model.direct!.table.buffer));
+      const raw = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      assert.deepEqual(raw(loaded.model.direct!.table), raw(t.model.direct!.table));
       assert.deepEqual(Array.from(loaded.training!.directSumSq!), Array.from(t.model.direct!.rowSumSq!));
       // resuming continues exactly as the uninterrupted run
       const { vocab, data } = textData(texts);
@@ -302,5 +306,69 @@ describe('loading a checkpoint in a worker thread (the extension host never deco
     await assert.rejects(loadCheckpointInWorker(path.join(dir, 'none.safetensors')), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
     fs.rmSync(dir, { recursive: true, force: true });
     t.dispose();
+  });
+});
+
+describe('the direct connections\' row kernels', () => {
+  it('WebAssembly SIMD computes what the JavaScript kernels do (sum of rows, scatter-add, row-wise Adagrad)', () => {
+    const wasm = defaultKernels();
+    assert.ok(wasm instanceof WasmKernels, 'this machine runs WebAssembly SIMD');
+    const V = 13, R = 3, N = 7, rows = 20;
+    const rng = new Rng(9);
+    const fill = (a: Float32Array) => { for (let i = 0; i < a.length; i++) a[i] = rng.gaussian(); return a; };
+    const table = fill(new Float32Array(rows * V));
+    const ids = Int32Array.from({ length: N * R }, () => rng.nextInt(rows));
+    const close = (a: Float32Array, b: Float32Array, tol: number) => {
+      assert.equal(a.length, b.length);
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])), `entry ${i}: ${a[i]} vs ${b[i]}`);
+    };
+    const inWasm = <A extends Float32Array | Int32Array>(a: A): A => {
+      const w = (a instanceof Float32Array ? wasm.allocF32(a.length) : wasm.allocI32(a.length)) as A;
+      w.set(a as never);
+      return w;
+    };
+    // sum of rows
+    const outJs = new Float32Array(N * V);
+    fastKernels.sumRows(outJs, table, ids, N, R, V);
+    const outW = wasm.allocF32(N * V);
+    wasm.sumRows(outW, inWasm(table), inWasm(ids), N, R, V);
+    close(outW, outJs, 0);
+    assert.ok(Math.abs(outJs[V + 2] - (table[ids[R] * V + 2] + table[ids[R + 1] * V + 2] + table[ids[R + 2] * V + 2])) < 1e-5);
+    // scatter-add into slots, skipping positions of weight 0
+    const dy = fill(new Float32Array(N * V));
+    const weights = Float32Array.from({ length: N }, (_, n) => (n === 2 ? 0 : 1));
+    const slots = Int32Array.from({ length: N * R }, () => rng.nextInt(5));
+    const gJs = new Float32Array(5 * V);
+    fastKernels.scatterAddRows(gJs, slots, dy, weights, N, R, V, 3);
+    const gW = wasm.allocF32(5 * V);
+    wasm.scatterAddRows(gW, inWasm(slots), inWasm(dy), inWasm(weights), N, R, V, 3);
+    close(gW, gJs, 1e-6);
+    // row-wise Adagrad
+    const acc = fill(new Float32Array(rows)).map(Math.abs);
+    const which = Int32Array.from([4, 0, 17, 9, 11]);
+    const tJs = Float32Array.from(table), aJs = Float32Array.from(acc);
+    fastKernels.adagradRows(tJs, aJs, gJs, which, 5, V, 0.1);
+    const tW = inWasm(table), aW = inWasm(acc);
+    wasm.adagradRows(tW, aW, inWasm(gJs), inWasm(which), 5, V, 0.1);
+    close(aW, aJs, 1e-6);
+    close(tW, tJs, 1e-6);
+    assert.notDeepEqual(Array.from(tJs), Array.from(table));
+  });
+
+  it('trains the same table with one thread or two', () => {
+    const texts = Array.from({ length: 8 }, (_, i) => `const value${i} = compute(${i}, other${i});\n`);
+    const { vocab, data } = textData(texts);
+    const run = (threads: number) => {
+      const t = Trainer.create(vocab, data, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 16, seqLength: 8, batchSize: 4, directOrders: 4, directMB: 1, threads });
+      for (let i = 0; i < 6; i++) t.trainStep();
+      const table = Float32Array.from(t.model.direct!.table);
+      t.dispose();
+      return table;
+    };
+    const one = run(1), two = run(2);
+    let maxDiff = 0;
+    for (let i = 0; i < one.length; i++) maxDiff = Math.max(maxDiff, Math.abs(one[i] - two[i]));
+    assert.ok(one.some((x) => x !== 0));
+    assert.ok(maxDiff < 1e-4, `largest difference ${maxDiff}`);
   });
 });

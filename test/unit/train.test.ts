@@ -9,7 +9,7 @@ import { DEFAULT_TRAIN_SETTINGS, Trainer, TrainSettings } from '../../src/core/t
 import { bytesOf, textData } from './helpers';
 
 const LINE = 'the quick brown fox jumps over the lazy dog\n';
-const small: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 32, layers: 1, seqLength: 16, batchSize: 8, learningRate: 0.01, valEverySteps: 1000, historyEverySteps: 5 };
+const small: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 32, layers: 1, seqLength: 16, batchSize: 8, learningRate: 0.01, valEverySteps: 1000, historyEverySteps: 5, directMB: 2 };
 
 describe('trainer', () => {
   it('memorises a tiny repeated text (loss < 0.05 nats) and greedy generation reproduces it', () => {

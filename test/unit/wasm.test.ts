@@ -102,7 +102,7 @@ describe('WebAssembly SIMD kernels', () => {
 
 describe('training with the WebAssembly backend and threads', () => {
   const texts = ['function f(a, b) {\n  return a + b;\n}\n'.repeat(12), 'let x = [1, 2, 3];\nx.push(4);\n'.repeat(12)];
-  const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 32, layers: 2, seqLength: 16, batchSize: 8, learningRate: 0.01, historyEverySteps: 1 };
+  const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 32, layers: 2, seqLength: 16, batchSize: 8, learningRate: 0.01, historyEverySteps: 1, directMB: 2 };
 
   it('matches the TypeScript backend within float32 tolerance over 10 steps', () => {
     const { vocab, data } = textData(texts);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { allocChunk, backwardChunk, BpttBuffers, Chunk, forwardChunk, freeChunk } from '../bptt';
 import { RnnModel } from '../model';
+import { DirectGradient } from '../direct';
 import { WasmKernels } from '../wasm/backend';
 import { Command, COMMAND, DONE, Placed, WorkerInit } from './protocol';
 
@@ -129,16 +130,16 @@ export class SlicedSteps {
   }
 
   /**
-   * dL/dy of the last step for row n = t * B + b of the full chunk: the array and the offset of its V
-   * entries (each slice's logit buffer holds its dy after the backward pass; the loss is the batch mean).
+   * The direct connections' gradient of the last step: adds scale * dy of every position of the full
+   * chunk into the slots `grad.assign` gave its rows (each slice's logit buffer holds its dy after the
+   * backward pass, the loss being the batch mean). Positions are added in the order of t, then b, so the
+   * sums do not depend on the thread count.
    */
-  dyAt(n: number): { dy: Float32Array; offset: number } {
+  scatterDirect(grad: DirectGradient, R: number, weights: Float32Array, scale: number): void {
     const V = this.model.config.vocabSize;
-    const t = Math.floor(n / this.B), b = n - t * this.B;
-    let s = this.slices.length - 1;
-    while (this.slices[s].b0 > b) s--;
-    const slice = this.slices[s];
-    return { dy: slice.buf.probs, offset: (t * slice.B + b - slice.b0) * V };
+    for (let t = 0; t < this.T; t++) {
+      for (const s of this.slices) grad.scatter(t * this.B + s.b0, s.B, R, s.buf.probs.subarray(t * s.B * V, (t + 1) * s.B * V), weights, scale);
+    }
   }
 
   /** The summed gradient of the last step. */

@@ -16,6 +16,9 @@ interface KernelExports {
   transpose(out: number, A: number, M: number, N: number): void;
   addTanh(h: number, a: number, b: number, n: number): void;
   softmaxCrossEntropy(probs: number, by: number, targets: number, weights: number, N: number, V: number): number;
+  sumRows(out: number, table: number, rows: number, N: number, R: number, V: number): void;
+  scatterAddRows(grad: number, slots: number, dy: number, weights: number, N: number, R: number, V: number, scale: number): void;
+  adagradRows(table: number, acc: number, grad: number, rows: number, count: number, V: number, lr: number): void;
 }
 
 /** The module's maximum memory, in 64 KiB pages (1 GiB), as compiled. */
@@ -125,6 +128,18 @@ export class WasmKernels implements Kernels {
       return this.x.softmaxCrossEntropy(probs.byteOffset, by.byteOffset, targets.byteOffset, weights.byteOffset, N, V);
     }
     return this.js.softmaxCrossEntropy(probs, by, targets, weights, N, V);
+  }
+  sumRows(out: Float32Array, table: Float32Array, rows: Int32Array, N: number, R: number, V: number): void {
+    if (this.f32(out) && this.f32(table) && this.ours(rows)) this.x.sumRows(out.byteOffset, table.byteOffset, rows.byteOffset, N, R, V);
+    else this.js.sumRows(out, table, rows, N, R, V);
+  }
+  scatterAddRows(grad: Float32Array, slots: Int32Array, dy: Float32Array, weights: Float32Array, N: number, R: number, V: number, scale: number): void {
+    if (this.f32(grad) && this.ours(slots) && this.f32(dy) && this.f32(weights)) this.x.scatterAddRows(grad.byteOffset, slots.byteOffset, dy.byteOffset, weights.byteOffset, N, R, V, scale);
+    else this.js.scatterAddRows(grad, slots, dy, weights, N, R, V, scale);
+  }
+  adagradRows(table: Float32Array, acc: Float32Array, grad: Float32Array, rows: Int32Array, count: number, V: number, lr: number): void {
+    if (this.f32(table) && this.f32(acc) && this.f32(grad) && this.ours(rows)) this.x.adagradRows(table.byteOffset, acc.byteOffset, grad.byteOffset, rows.byteOffset, count, V, lr);
+    else this.js.adagradRows(table, acc, grad, rows, count, V, lr);
   }
 }
 
