@@ -35,7 +35,7 @@ export interface BenchResult {
   completionP95Ms: number;
   proposalP95Ms: number;
   coldStartMs: number;
-  /** with direct connections (a 64 MB table) and dynamic evaluation, as the editor runs by default */
+  /** with direct connections (the default table, 32 MB) and dynamic evaluation, as the editor runs by default */
   directCompletionP95Ms: number;
   directCompletionMaxMs: number;
   /** one segment's dynamic-evaluation step (p95) */
@@ -129,7 +129,7 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
     session.propose(doc, start + i);
     proposal.push(performance.now() - t1);
   }
-  // the editor's default: direct connections (a 64 MB table of small random values) and dynamic evaluation
+  // the editor's default: direct connections (the default 32 MB table, small random values) and dynamic evaluation
   const rssBefore = process.memoryUsage().rss;
   model.direct = new DirectConnections(DirectConnections.configForBudget(DEFAULT_TRAIN_SETTINGS.directOrders, data.vocab.size, DEFAULT_TRAIN_SETTINGS.directMB));
   const rng = new Rng(3);

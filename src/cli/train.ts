@@ -10,7 +10,7 @@ import { flag, num, parse, requireStr, str, UsageError } from './args';
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
     --lr N --clip 5 --clip-mode norm|value --seed 1 --seconds 60 | --steps N --resume FILE --val-fraction 0.05
     --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60 --threads N
-    --direct-orders 8 (0: none) --direct-mb 64 --direct-lr 0.1 --json]`;
+    --direct-orders 8 (0: none) --direct-mb 32 --direct-lr 0.1 --json]`;
 
 export async function trainCommand(args: string[], out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const p = parse(args, {

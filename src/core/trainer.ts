@@ -62,7 +62,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   historyEverySteps: 10,
   threads: 1,
   directOrders: 8,
-  directMB: 64,
+  directMB: 32,
   directLearningRate: 0.1,
 };
 

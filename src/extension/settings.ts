@@ -58,7 +58,7 @@ export const NUMBER_RULES = {
   'model.hiddenSize': { default: 256, min: 16, max: 1024, integer: true },
   'model.layers': { default: 1, min: 1, max: 4, integer: true },
   'model.directOrders': { default: 8, min: 1, max: 8, integer: true },
-  'model.directConnectionsMB': { default: 64, min: 1, max: 1024 },
+  'model.directConnectionsMB': { default: 32, min: 1, max: 1024 },
   'training.seqLength': { default: 64, min: 8, max: 1024, integer: true },
   'training.batchSize': { default: 32, min: 1, max: 256, integer: true },
   'training.learningRate': { default: 0.005, min: 0.00001, max: 1 },
