@@ -140,7 +140,7 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
   const directKeystroke: number[] = [];
   for (let i = 1; i <= n; i++) {
     const t0 = performance.now();
-    adaptive.propose(doc, start + i, { maxChars: 40, search: 'beam', beamWidth: 4, minConfidence: 0.3 });
+    adaptive.propose(doc, start + i, { maxChars: 40, search: 'beam', beamWidth: 4, minConfidence: 0.5 });
     directKeystroke.push(performance.now() - t0);
   }
   const segmentMs: number[] = [];
