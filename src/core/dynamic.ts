@@ -32,13 +32,18 @@ export function validateAdaptOptions(o: AdaptOptions): void {
   if (!(o.maxMB >= 0)) throw new Error(`the adaptation's memory cap must be a number of megabytes, got ${o.maxMB}`);
 }
 
+/** Adapted rows are kept in blocks of this many rows, allocated as the adaptation grows. */
+const BLOCK_ROWS = 4096;
+
 /** The trained table with an overlay of adapted rows. */
 export class Adaptation implements DirectTerm {
   readonly base: DirectConnections;
   readonly config: DirectConnections['config'];
   readonly maxRows: number;
-  /** adapted rows, oldest first (a Map keeps insertion order) */
-  private readonly rows = new Map<number, Float32Array>();
+  /** table row -> slot of its adapted copy, oldest first (a Map keeps insertion order) */
+  private readonly slots = new Map<number, number>();
+  /** the adapted rows: slot s is row s % BLOCK_ROWS of block floor(s / BLOCK_ROWS), (BLOCK_ROWS, V) each */
+  private blocks: Float32Array[] = [];
 
   constructor(base: DirectConnections, maxMB: number) {
     this.base = base;
@@ -47,11 +52,12 @@ export class Adaptation implements DirectTerm {
   }
 
   get adaptedRows(): number {
-    return this.rows.size;
+    return this.slots.size;
   }
 
+  /** Bytes the overlay holds (its blocks). */
   get bytes(): number {
-    return this.rows.size * this.config.vocabSize * 4;
+    return this.blocks.reduce((sum, b) => sum + b.byteLength, 0);
   }
 
   rowsAt(ids: ArrayLike<number>, end: number, start: number, out: Int32Array, outOffset: number): void {
@@ -60,31 +66,42 @@ export class Adaptation implements DirectTerm {
 
   addRows(logits: { [i: number]: number }, offset: number, rows: ArrayLike<number>, rowsOffset: number): void {
     const V = this.config.vocabSize;
-    const D = this.base.table;
     for (let r = 0; r < this.config.orders; r++) {
       const row = rows[rowsOffset + r];
-      const own = this.rows.get(row);
-      if (own) for (let v = 0; v < V; v++) logits[offset + v] += own[v];
-      else for (let v = 0; v < V; v++) logits[offset + v] += D[row * V + v];
+      const slot = this.slots.get(row);
+      const src = slot === undefined ? this.base.table : this.blocks[Math.floor(slot / BLOCK_ROWS)];
+      const base = slot === undefined ? row * V : (slot % BLOCK_ROWS) * V;
+      for (let v = 0; v < V; v++) logits[offset + v] += src[base + v];
     }
   }
 
   /** D[row] -= step * g[offset .. offset + V) */
   stepRow(row: number, g: ArrayLike<number>, offset: number, step: number): void {
     const V = this.config.vocabSize;
-    let own = this.rows.get(row);
-    if (!own) {
+    let slot = this.slots.get(row);
+    if (slot === undefined) {
       if (this.maxRows === 0) return;
-      if (this.rows.size >= this.maxRows) this.rows.delete(this.rows.keys().next().value as number);
-      own = this.base.table.slice(row * V, (row + 1) * V);
-      this.rows.set(row, own);
+      if (this.slots.size >= this.maxRows) {
+        // the oldest adapted row returns to its trained value; its slot takes the new row
+        const [oldest, free] = this.slots.entries().next().value as [number, number];
+        this.slots.delete(oldest);
+        slot = free;
+      } else {
+        slot = this.slots.size;
+        if (Math.floor(slot / BLOCK_ROWS) >= this.blocks.length) this.blocks.push(new Float32Array(Math.min(BLOCK_ROWS, this.maxRows - slot) * V));
+      }
+      this.slots.set(row, slot);
+      this.blocks[Math.floor(slot / BLOCK_ROWS)].set(this.base.table.subarray(row * V, (row + 1) * V), (slot % BLOCK_ROWS) * V);
     }
-    for (let v = 0; v < V; v++) own[v] -= step * g[offset + v];
+    const own = this.blocks[Math.floor(slot / BLOCK_ROWS)];
+    const base = (slot % BLOCK_ROWS) * V;
+    for (let v = 0; v < V; v++) own[base + v] -= step * g[offset + v];
   }
 
-  /** Forgets every adapted row: the trained table's behaviour, exactly. */
+  /** Forgets every adapted row (and gives their memory back): the trained table's behaviour, exactly. */
   reset(): void {
-    this.rows.clear();
+    this.slots.clear();
+    this.blocks = [];
   }
 }
 
