@@ -98,6 +98,25 @@ export class Adaptation implements DirectTerm {
     for (let v = 0; v < V; v++) own[base + v] -= step * g[offset + v];
   }
 
+  /**
+   * Takes over what `old` learned on top of another table of the same shape (a newer checkpoint of the
+   * same model): each of its adapted rows becomes this table's row plus the change the adaptation made
+   * to the old one. Oldest first, as far as the cap allows.
+   */
+  carryFrom(old: Adaptation): void {
+    const c = old.config;
+    if (c.orders !== this.config.orders || c.rowsPerOrder !== this.config.rowsPerOrder || c.vocabSize !== this.config.vocabSize) return;
+    const V = c.vocabSize;
+    const delta = new Float32Array(V);
+    for (const [row, slot] of old.slots) {
+      const own = old.blocks[Math.floor(slot / BLOCK_ROWS)];
+      const base = (slot % BLOCK_ROWS) * V;
+      // stepRow subtracts: g = D_old[row] - adapted gives D_new[row] + (adapted - D_old[row])
+      for (let v = 0; v < V; v++) delta[v] = old.base.table[row * V + v] - own[base + v];
+      this.stepRow(row, delta, 0, 1);
+    }
+  }
+
   /** Forgets every adapted row (and gives their memory back): the trained table's behaviour, exactly. */
   reset(): void {
     this.slots.clear();
@@ -222,6 +241,15 @@ export class DynamicEvaluation {
     for (let t = 0; t < n; t++) for (let r = 0; r < orders; r++) this.adaptation.stepRow(seg.rows[t * orders + r], y, t * V, step);
     this.segmentsLearned++;
     return loss;
+  }
+
+  /**
+   * Continues the adaptation of another DynamicEvaluation whose model was replaced by this one's (a
+   * newer checkpoint with the same table shape): its adapted rows carry over as changes to the new rows.
+   */
+  carryFrom(old: DynamicEvaluation): void {
+    this.adaptation.carryFrom(old.adaptation);
+    this.segmentsLearned = old.segmentsLearned;
   }
 
   /** Forgets the adaptation and the queued segments. */

@@ -4,6 +4,7 @@ import { bitsPerChar, dynamicBitsPerChar, keystrokeSavings } from '../../src/cor
 import { CompletionSession } from '../../src/core/session';
 import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../../src/core/trainer';
 import { RnnModel } from '../../src/core/model';
+import { DirectConnections } from '../../src/core/direct';
 import { textData } from './helpers';
 
 const TRAIN = [
@@ -129,5 +130,37 @@ describe('dynamic evaluation of the direct connections', () => {
       model.direct = direct;
     }
     assert.throws(() => new DynamicEvaluation(model, { learningRate: 0 }), /learning rate must be in \(0, 10\]/);
+  });
+});
+
+describe('dynamic evaluation across a newer checkpoint', () => {
+  it('carries what was learned over to a newer table of the same shape, as changes to its rows', () => {
+    const { vocab, data } = textData([...TRAIN, USER.slice(0, 40)]);
+    const t = Trainer.create(vocab, data, undefined, { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 16, seqLength: 16, batchSize: 4, directOrders: 3, directMB: 1 });
+    for (let i = 0; i < 5; i++) t.trainStep();
+    const older = t.model;
+    const dynOld = new DynamicEvaluation(older);
+    const session = new CompletionSession(older, { dynamic: dynOld });
+    for (let i = 1; i <= 120; i++) session.stateAt(USER, i);
+    while (dynOld.pending > 0) dynOld.work(1);
+    assert.ok(dynOld.adaptation.adaptedRows > 0);
+    // a newer checkpoint: the same shapes, every table entry moved by 0.5
+    const newer = new RnnModel(older.config, older.vocab, Float32Array.from(older.params));
+    newer.direct = new DirectConnections(older.direct!.config, older.direct!.table.map((x) => x + 0.5));
+    const dynNew = new DynamicEvaluation(newer);
+    dynNew.carryFrom(dynOld);
+    assert.equal(dynNew.adaptation.adaptedRows, dynOld.adaptation.adaptedRows);
+    assert.equal(dynNew.segmentsLearned, dynOld.segmentsLearned);
+    const V = older.config.vocabSize;
+    const rows = new Int32Array(3);
+    older.direct!.rowsAt(older.vocab.encode(USER), 30, 0, rows, 0);
+    const before = new Float64Array(V), after = new Float64Array(V);
+    dynOld.adaptation.addRows(before, 0, rows, 0);
+    dynNew.adaptation.addRows(after, 0, rows, 0);
+    const trained = new Float64Array(V);
+    older.direct!.addRows(trained, 0, rows, 0);
+    assert.ok(trained.some((x, v) => Math.abs(x - before[v]) > 1e-4), 'these rows were adapted');
+    for (let v = 0; v < V; v++) assert.ok(Math.abs(after[v] - (before[v] + 3 * 0.5)) < 1e-5, `symbol ${v}: ${after[v]} vs ${before[v] + 1.5}`);
+    t.dispose();
   });
 });

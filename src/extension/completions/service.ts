@@ -75,8 +75,11 @@ export class CompletionService {
     this.adapt = adapt;
     if (model === this.model && !adaptChanged) return;
     this.model = model;
-    this.dynamic?.dispose();
+    const previous = this.dynamic;
     this.dynamic = model?.direct && adapt.enabled ? new DynamicEvaluation(model, adapt.options) : undefined;
+    // a newer checkpoint of the same model (training writes one every minute) keeps what was learned here
+    if (previous && this.dynamic && !adaptChanged) this.dynamic.carryFrom(previous);
+    previous?.dispose();
     this.sessions.clear();
     this.last.clear();
     this.cache.clear();
