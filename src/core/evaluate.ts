@@ -38,21 +38,24 @@ export function bitsPerChar(model: RnnModel<FloatArray>, files: EncodedFiles, op
   const B = Math.min(opts.B ?? 32, spans.length);
   const buf = new BpttBuffers(model, T, B);
   const chunk = allocChunk(T, B, model.kernels, model.direct ? model.config.vocabSize : undefined);
+  // (N, orders) the direct-connection rows of each position
+  const rows = model.kernels.allocI32(model.direct ? T * B * model.direct.config.orders : 0);
   try {
-    return bitsPerCharLoop(model, files, spans, buf, chunk);
+    return bitsPerCharLoop(model, files, spans, buf, chunk, rows);
   } finally {
     buf.release();
     freeChunk(chunk, model.kernels);
+    model.kernels.free(rows);
   }
 }
 
-function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans: [number, number][], buf: BpttBuffers<FloatArray>, chunk: Chunk): BitsPerCharResult {
+function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans: [number, number][], buf: BpttBuffers<FloatArray>, chunk: Chunk, rows: Int32Array): BitsPerCharResult {
   const { T, B } = buf;
   const pos = new Array<number>(B).fill(0);
   const end = new Array<number>(B).fill(0);
   const direct = model.direct;
   const V = model.config.vocabSize;
-  const rows = new Int32Array(direct?.config.orders ?? 0);
+  const R = direct?.config.orders ?? 0;
   const start = new Array<number>(B).fill(0);
   let nextSpan = 0;
   let nats = 0;
@@ -72,23 +75,20 @@ function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans
           chunk.inputs[n] = files.tokens[pos[b]];
           chunk.targets[n] = files.tokens[pos[b] + 1];
           chunk.weight[n] = 1;
-          if (direct) {
-            // the span's first position is its file's start
-            direct.rowsAt(files.tokens, pos[b], start[b], rows, 0);
-            chunk.bias!.fill(0, n * V, (n + 1) * V);
-            direct.addRows(chunk.bias!, n * V, rows, 0);
-          }
+          if (direct) direct.rowsAt(files.tokens, pos[b], start[b], rows, n * R); // the span starts at its file's start
           pos[b]++;
           active = true;
         } else {
           chunk.inputs[n] = 0;
           chunk.targets[n] = 0;
           chunk.weight[n] = 0;
+          rows.fill(0, n * R, (n + 1) * R); // any valid row: the position does not count
         }
         chunk.reset[n] = reset;
       }
     }
     if (!active) break;
+    if (direct) model.kernels.sumRows(chunk.bias!, direct.table, rows, T * B, R, V);
     const loss = forwardChunk(model, buf, chunk);
     buf.forwardDone = false;
     nats += loss * buf.lastWeight;
