@@ -19,7 +19,7 @@ import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../core/trainer';
 import { WasmKernels } from '../core/wasm/backend';
 import { flag, parse } from './args';
 import { builtinCorpusPath } from './paths';
-import { defaultThreads } from './train';
+import { defaultThreads } from '../core/trainer';
 
 export const BENCH_USAGE = 'char-rnn bench [--json] [--quick]';
 

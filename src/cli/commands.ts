@@ -6,7 +6,7 @@ import { encodeFiles } from '../core/data';
 import { basename } from 'node:path';
 import { CachedCharNGram, CharNGram, WordCompleter } from '../core/baselines';
 import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
-import { bitsPerChar, dynamicBitsPerChar, Proposer, simulateTyping } from '../core/evaluate';
+import { bitsPerChar, dynamicBitsPerChar, keystrokeSavings, KsrResult, simulateTyping } from '../core/evaluate';
 import { AdaptOptions, DynamicEvaluation } from '../core/dynamic';
 import { RnnModel } from '../core/model';
 import { generate } from '../core/generate';
@@ -117,44 +117,37 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   const beamWidth = num(p, 'beam-width', { integer: true, min: 1, max: 64 }) ?? DEFAULT_COMPLETION_SETTINGS.beamWidth;
   const engines: EngineResult[] = [];
   let chars = 0;
-  const typing = (proposerFor: (gate: number) => (text: string) => Proposer, r: EngineResult) => {
+  /** The simulated user's results at the gate, with no gate and (--curve) along the curve; `run` types the texts at a gate. */
+  const typing = (run: (gate: number) => KsrResult, r: EngineResult) => {
     if (!withKsr) return;
-    const k = simulateTyping(texts, proposerFor(minConfidence), ksrChars);
+    const k = run(minConfidence);
     Object.assign(r, { ksr: k.ksr, acceptance: k.acceptance, shown: k.shown, accepted: k.accepted });
-    const k0 = minConfidence === 0 ? k : simulateTyping(texts, proposerFor(0), ksrChars);
+    const k0 = minConfidence === 0 ? k : run(0);
     Object.assign(r, { ksrNoGate: k0.ksr, acceptanceNoGate: k0.acceptance });
     if (flag(p, 'curve')) {
       r.curve = CURVE_GATES.map((gate) => {
-        const kg = gate === minConfidence ? k : gate === 0 ? k0 : simulateTyping(texts, proposerFor(gate), ksrChars);
+        const kg = gate === minConfidence ? k : gate === 0 ? k0 : run(gate);
         return { gate, ksr: kg.ksr, acceptance: kg.acceptance, shown: kg.shown };
       });
     }
   };
-  const rnnProposer = (model: RnnModel, dynamic: () => DynamicEvaluation | undefined) => (gate: number) => {
-    const dyn = dynamic(); // one adaptation per simulated run, shared by its texts (one workspace session)
-    return () => {
-      const session = new CompletionSession(model, { dynamic: dyn });
-      const settings = { ...DEFAULT_COMPLETION_SETTINGS, minConfidence: gate, beamWidth };
-      return (text: string, offset: number) => {
-        const base = session.reach(offset);
-        return automaticCompletion(session, text.slice(base, offset), offset, settings, base)?.text;
-      };
-    };
-  };
+  // the editor's code path; `dynamic` gives each simulated run its adaptation, shared by its texts (one workspace session)
+  const rnnTyping = (model: RnnModel, dynamic: () => DynamicEvaluation | undefined) => (gate: number) =>
+    keystrokeSavings(model, texts, { maxTypedChars: ksrChars, completion: { minConfidence: gate, beamWidth }, session: { dynamic: dynamic() } });
   for (const { path, model } of models) {
     const name = basename(path) + (model.direct ? ` (RNN + direct connections, orders 1-${model.direct.config.orders})` : ' (RNN)');
     const data = encodeFiles(model.vocab, corpus.files);
     const bpc = bitsPerChar(model, data, { maxChars });
     chars = bpc.chars;
     const r: EngineResult = { name, bitsPerChar: bpc.bitsPerChar };
-    typing(rnnProposer(model, () => undefined), r);
+    typing(rnnTyping(model, () => undefined), r);
     engines.push(r);
     if (model.direct && !flag(p, 'no-dynamic')) {
       const dyn = new DynamicEvaluation(model, adapt);
       const rd: EngineResult = { name: `${basename(path)} + dynamic evaluation`, bitsPerChar: dynamicBitsPerChar(dyn, data, { maxChars }).bitsPerChar };
       dyn.dispose();
       const made: DynamicEvaluation[] = [];
-      typing(rnnProposer(model, () => {
+      typing(rnnTyping(model, () => {
         const d = new DynamicEvaluation(model, adapt);
         made.push(d);
         return d;
@@ -172,10 +165,10 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
     engines.push(words);
     const ngram = new CharNGram(training);
     const g: EngineResult = { name: 'character 6-gram', bitsPerChar: ngram.bitsPerChar(texts, maxChars).bitsPerChar };
-    typing((gate) => () => ngram.proposer(40, gate), g);
+    typing((gate) => simulateTyping(texts, () => ngram.proposer(40, gate), ksrChars), g);
     engines.push(g);
     const gc: EngineResult = { name: 'character 6-gram + cache', bitsPerChar: new CachedCharNGram(ngram).bitsPerChar(texts, maxChars).bitsPerChar };
-    typing((gate) => new CachedCharNGram(ngram).proposerFor(40, gate), gc);
+    typing((gate) => simulateTyping(texts, new CachedCharNGram(ngram).proposerFor(40, gate), ksrChars), gc);
     engines.push(gc);
   }
   // the first model's figures also at the top level (the format before the side-by-side comparison)

@@ -1,10 +1,9 @@
 /** `char-rnn train <path...> --out FILE`: trains on files, with a progress bar, plain lines or JSON events. */
-import * as os from 'node:os';
 import { SingleBar } from 'cli-progress';
 import { formatCorpusReport } from '../core/corpus';
 import { JobEvent, runTrainingJob } from '../core/job';
 import { OptimizerName } from '../core/optimizer';
-import { TrainSettings } from '../core/trainer';
+import { defaultThreads, TrainSettings } from '../core/trainer';
 import { flag, num, parse, requireStr, str, UsageError } from './args';
 
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
@@ -85,11 +84,6 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
     reporter.end();
     process.off('SIGINT', onSigint);
   }
-}
-
-/** Every core but one, at least one: the machine stays responsive while it trains. */
-export function defaultThreads(): number {
-  return Math.max(1, os.availableParallelism() - 1);
 }
 
 const kb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1024));

@@ -4,7 +4,7 @@
  * variable CHAR_RNN_KERNELS=js forces the JavaScript kernels.
  */
 import { Kernels, fastKernels } from './kernels';
-import { createWasmKernels, wasmUnavailableReason, WasmKernels } from './wasm/backend';
+import { createWasmKernels, wasmUnavailableReason } from './wasm/backend';
 
 let chosen: Kernels | undefined;
 let log: (message: string) => void = (m) => process.stderr.write(`char-rnn: ${m}\n`);
@@ -28,8 +28,3 @@ export function defaultKernels(): Kernels {
   return chosen;
 }
 
-/** The WebAssembly backend when it is the default, for multi-threaded training. */
-export function defaultWasmKernels(): WasmKernels | undefined {
-  const k = defaultKernels();
-  return k instanceof WasmKernels ? k : undefined;
-}

@@ -9,6 +9,7 @@
  *   De Mori's cache language model), the n-gram counterpart of the RNN's dynamic evaluation.
  */
 import { Proposer } from './evaluate';
+import { bestCut } from './generate';
 
 const WORD = /[A-Za-z_$][\w$]*/g;
 const WORD_CHAR = /[\w$]/;
@@ -144,19 +145,22 @@ function proposalHistory(text: string, offset: number, order: number): string[] 
  * `minConfidence`; it stops as soon as no longer cut can win. Extends `history`.
  */
 function greedyProposal(history: string[], distribution: (history: readonly string[]) => Distribution, maxChars: number, minConfidence: number): string | undefined {
-  let prob = 1, best = 0, bestK = 0;
+  let prob = 1, best = 0;
   const out: string[] = [];
+  const probs: number[] = [];
   for (let k = 1; k <= maxChars; k++) {
     let top = '', topP = -1;
     for (const [c, p] of distribution(history).p) if (p > topP) { top = c; topP = p; }
     if (top === '\n' || top === '') break;
     prob *= topP;
     out.push(top);
+    probs.push(topP);
     history.push(top);
-    if (k >= 2 && prob >= minConfidence && prob * (k - 1) > best) { best = prob * (k - 1); bestK = k; }
-    if (prob < minConfidence || prob * (maxChars - 1) <= best) break;
+    if (k >= 2 && prob >= minConfidence) best = Math.max(best, prob * (k - 1));
+    if (prob < minConfidence || prob * (maxChars - 1) <= best) break; // no longer cut can do better
   }
-  return bestK >= 2 ? out.slice(0, bestK).join('') : undefined;
+  const { k } = bestCut(probs, minConfidence);
+  return k >= 2 ? out.slice(0, k).join('') : undefined;
 }
 
 /**
@@ -222,11 +226,6 @@ export class CharNGram {
   /** Whether `c` is in the alphabet. */
   has(c: string): boolean {
     return this.known.has(c);
-  }
-
-  /** P(c | the last order - 1 characters of `history`), for every character of the alphabet. */
-  distribution(history: readonly string[]): Map<string, number> {
-    return this.fullDistribution(history).p;
   }
 
   /** The distribution over the alphabet and the unknown (characters outside the alphabet): it sums to 1. */

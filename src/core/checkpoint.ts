@@ -103,7 +103,9 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint', kerne
 }
 
 function fromSafetensors({ tensors, metadata }: DecodedSafetensors, source: string, kernels: Kernels): LoadedCheckpoint {
+  let params: Float32Array | undefined; // every failure gives it back to the kernels' memory
   const fail = (problem: string): never => {
+    if (params) kernels.free(params);
     throw new CheckpointFormatError(`${source}: ${problem}`);
   };
   if (metadata.format !== undefined && metadata.format !== FORMAT_NAME) fail(`not a Char-RNN checkpoint (format '${metadata.format}')`);
@@ -145,7 +147,8 @@ function fromSafetensors({ tensors, metadata }: DecodedSafetensors, source: stri
       if (declared[key] !== undefined && declared[key] !== config[key]) fail(`metadata says ${key} = ${declared[key]} but the tensors give ${config[key]}`);
     }
   }
-  const model = new RnnModel(config, vocab, kernels.allocF32(paramLayout(config).size), kernels);
+  params = kernels.allocF32(paramLayout(config).size);
+  const model = new RnnModel(config, vocab, params, kernels);
   const take = (name: string, shape: number[], into: Float32Array) => {
     const t = get(name);
     if (!(t.data instanceof Float32Array)) fail(`tensor '${name}' has dtype ${t.dtype}, expected a float type`);

@@ -131,11 +131,6 @@ export class DirectConnections implements DirectTerm {
     return this.regionStart[this.config.orders];
   }
 
-  /** Bytes of the table and its optimizer state. */
-  get bytes(): number {
-    return this.table.byteLength + (this.rowSumSq?.byteLength ?? 0);
-  }
-
   rowsAt(ids: ArrayLike<number>, end: number, start: number, out: Int32Array, outOffset: number): void {
     const { orders, rowsPerOrder, vocabSize: V } = this.config;
     for (let n = 1; n <= orders; n++) {

@@ -145,6 +145,19 @@ export class Segment {
     this.ends = new Float64Array(S);
   }
 
+  /**
+   * Records one input: `top` (H) the top layer's state after it, the rows of the context that ends with
+   * it (`hist`, its last symbol last), the symbol that followed (-1 while unknown) and its end offset.
+   */
+  push(top: Float32Array, term: DirectTerm, hist: Int32Array, target: number, end = 0): void {
+    const t = this.count++;
+    const orders = term.config.orders;
+    this.h.set(top, t * top.length);
+    term.rowsAt(hist, hist.length - 1, 0, this.rows, t * orders);
+    this.targets[t] = target;
+    this.ends[t] = end;
+  }
+
   /** positions whose target is known */
   get complete(): number {
     return this.count > 0 && this.targets[this.count - 1] < 0 ? this.count - 1 : this.count;
@@ -164,6 +177,8 @@ export class DynamicEvaluation {
   /** (S, H) and (S, V) kernel-side buffers of a segment's output pass */
   private readonly hBuf: Float32Array;
   private readonly logits: Float32Array;
+  /** (V) a row's exponentials */
+  private readonly exps: Float64Array;
   /** segments learned since creation or reset */
   segmentsLearned = 0;
   /** the most segments waiting; older ones are dropped */
@@ -178,6 +193,7 @@ export class DynamicEvaluation {
     const { hiddenSize: H, vocabSize: V } = model.config;
     this.hBuf = model.kernels.allocF32(this.options.segment * H);
     this.logits = model.kernels.allocF32(this.options.segment * V);
+    this.exps = new Float64Array(V);
   }
 
   /** A segment to fill (recycled). */
@@ -230,11 +246,12 @@ export class DynamicEvaluation {
       this.adaptation.addRows(y, o, seg.rows, t * orders);
       let max = -Infinity;
       for (let v = 0; v < V; v++) if (y[o + v] > max) max = y[o + v];
+      const e = this.exps;
       let sum = 0;
-      for (let v = 0; v < V; v++) sum += Math.exp(y[o + v] - max);
+      for (let v = 0; v < V; v++) sum += (e[v] = Math.exp(y[o + v] - max));
       const target = seg.targets[t];
       loss += max + Math.log(sum) - y[o + target];
-      for (let v = 0; v < V; v++) y[o + v] = Math.exp(y[o + v] - max) / sum;
+      for (let v = 0; v < V; v++) y[o + v] = e[v] / sum;
       y[o + target] -= 1;
     }
     const step = this.options.learningRate;

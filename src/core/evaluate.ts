@@ -106,27 +106,23 @@ function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans
 export function dynamicBitsPerChar(dynamic: DynamicEvaluation, files: EncodedFiles, opts: { maxChars?: number } = {}): BitsPerCharResult {
   const model = dynamic.model;
   const { hiddenSize: H, layers: L } = model.config;
-  const orders = dynamic.adaptation.config.orders;
   const stepper = InferenceStepper.for(model, 1);
   const ctx = new DirectContext(dynamic.adaptation, 1);
   let budget = opts.maxChars ?? Infinity;
   let nats = 0, chars = 0;
   const ids = [0];
+  const seg = dynamic.newSegment();
   for (let f = 0; f + 1 < files.starts.length && budget > 0; f++) {
     const s = files.starts[f], e = files.starts[f + 1];
     if (e - s < 2) continue;
     const state = zeroState(model.config);
     ctx.set(0, []);
-    let seg = dynamic.newSegment();
     const last = Math.min(e - 1, s + budget); // inputs s .. last - 1 predict s + 1 .. last
     for (let p = s; p < last; p++) {
       ids[0] = files.tokens[p];
       stepper.step(state, ids, false);
       ctx.push(0, ids[0]);
-      const t = seg.count++;
-      seg.h.set(state.subarray((L - 1) * H, L * H), t * H);
-      dynamic.adaptation.rowsAt(ctx.hist, orders - 1, 0, seg.rows, t * orders);
-      seg.targets[t] = files.tokens[p + 1];
+      seg.push(state.subarray((L - 1) * H, L * H), dynamic.adaptation, ctx.hist, files.tokens[p + 1]);
       if (seg.count === seg.S || p + 1 === last) {
         nats += dynamic.learn(seg);
         chars += seg.count;

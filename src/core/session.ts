@@ -203,12 +203,7 @@ export class CompletionSession {
     this.recordedTo = end;
     if (!seg) seg = this.segment = dyn.newSegment();
     const { hiddenSize: H, layers: L } = this.model.config;
-    const orders = this.hist.length;
-    const t = seg.count++;
-    seg.h.set(state.subarray((L - 1) * H, L * H), t * H);
-    this.model.direct!.rowsAt(this.hist, orders - 1, 0, seg.rows, t * orders);
-    seg.targets[t] = -1;
-    seg.ends[t] = end;
+    seg.push(state.subarray((L - 1) * H, L * H), this.model.direct!, this.hist, -1, end);
   }
 
   private trackFor(anchor: number): Track {
@@ -255,8 +250,13 @@ export class CompletionSession {
       const cp = target.codePointAt(pos)!;
       const width = cp > 0xffff ? 2 : 1;
       pos += width;
-      // CRLF documents read as the LF text the model was trained on: a CR before LF is no step
-      if (cp === 13 && (pos >= target.length || target.charCodeAt(pos) === 10)) continue;
+      // CRLF documents read as the LF text the model was trained on: a CR before LF is no step; a CR at
+      // the end is not read until the next character says which it is
+      if (cp === 13 && pos >= target.length) {
+        pos = start;
+        break;
+      }
+      if (cp === 13 && target.charCodeAt(pos) === 10) continue;
       ids[0] = this.model.vocab.idOfCodePoint(cp === 13 ? 10 : cp);
       this.stepper.step(track.state, ids, false);
       steps++;

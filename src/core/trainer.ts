@@ -3,6 +3,7 @@
  * periodic validation on held-out files, and a state that a checkpoint captures completely, so that a
  * resumed run continues exactly as an uninterrupted one would.
  */
+import * as os from 'node:os';
 import { allocChunk, Chunk, freeChunk } from './bptt';
 import { SlicedSteps } from './threads/slices';
 import { EncodedFiles, fingerprint, StreamSampler, StreamState } from './data';
@@ -66,6 +67,11 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   directLearningRate: 0.1,
 };
 
+/** Every core but one, at least one: the machine stays responsive while it trains. */
+export function defaultThreads(): number {
+  return Math.max(1, os.availableParallelism() - 1);
+}
+
 export function validateTrainSettings(s: TrainSettings): void {
   validateConfig({ vocabSize: 2, hiddenSize: s.hiddenSize, layers: s.layers });
   const int = (name: keyof TrainSettings, min: number, max: number) => {
@@ -94,6 +100,12 @@ export interface MetricPoint {
   loss: number;
   /** validation bits per character, where measured */
   valBitsPerChar?: number;
+}
+
+/** The last point of a history that has a validation figure. */
+export function lastValidation(history: readonly MetricPoint[]): MetricPoint | undefined {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i].valBitsPerChar !== undefined) return history[i];
+  return undefined;
 }
 
 /** What a resumed run needs to continue exactly where a run stopped. */
@@ -138,8 +150,6 @@ export interface RunOptions {
   checkpointEverySec?: number;
 }
 
-const movedTables = new WeakSet<Float32Array>();
-
 /**
  * The table (and its Adagrad accumulators) in the kernels' memory, where their row kernels run at full
  * speed; as it is when that memory cannot hold it.
@@ -151,7 +161,7 @@ function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels
     d.rowSumSq ??= new Float32Array(d.rowCount);
     return d;
   };
-  if (!(kernels instanceof WasmKernels) || (existing && movedTables.has(existing.table))) return plain();
+  if (!(kernels instanceof WasmKernels) || (existing && kernels.owns(existing.table))) return plain();
   const config = existing?.config ?? (from as DirectConfig);
   let table: Float32Array | undefined;
   try {
@@ -162,7 +172,6 @@ function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels
       table.set(existing.table);
       if (existing.rowSumSq) moved.rowSumSq.set(existing.rowSumSq);
     }
-    movedTables.add(table);
     return moved;
   } catch {
     if (table) kernels.free(table);
@@ -206,7 +215,7 @@ export class Trainer {
     this.rng = new Rng(settings.seed ^ 0x5eed1e55);
     this.sampler = new StreamSampler(train, model.vocab, B, settings.lineStartProb);
     this.steps = new SlicedSteps(model, T, B, settings.threads, model.direct !== undefined);
-    this.chunk = allocChunk(T, B, model.kernels, model.direct ? V : undefined);
+    this.chunk = allocChunk(T, B, model.kernels); // the slices' chunks carry the direct connections' bias
     if (model.direct) {
       this.directRows = model.kernels.allocI32(T * B * model.direct.config.orders);
       this.directGrad = new DirectGradient(V, T * B * model.direct.config.orders, model.kernels);
@@ -231,8 +240,7 @@ export class Trainer {
       } else if (r) {
         this.smoothLoss = r.smoothLoss;
       }
-      const lastVal = [...state.history].reverse().find((p) => p.valBitsPerChar !== undefined);
-      this.lastValBitsPerChar = lastVal?.valBitsPerChar;
+      this.lastValBitsPerChar = lastValidation(state.history)?.valBitsPerChar;
     }
     this.resumedExactly = exact;
   }
@@ -259,7 +267,7 @@ export class Trainer {
     const { seqLength: T } = this.settings;
     const direct = this.model.direct;
     this.sampler.fill(this.chunk, T, this.rng, direct && { table: direct, rows: this.directRows! });
-    if (direct) this.model.kernels.sumRows(this.chunk.bias!, direct.table, this.directRows!, this.chunk.weight.length, direct.config.orders, direct.config.vocabSize);
+    if (direct) this.steps.sumDirect(direct.table, this.directRows!, direct.config.orders);
     const { lossSum, weight } = this.steps.step(this.chunk);
     const loss = weight > 0 ? lossSum / weight : 0;
     this.optimizer.update(this.model.params, this.steps.gradient);

@@ -1,5 +1,6 @@
 /** The "Char RNN: Show Model Info" document: the model, its training, its corpus, as Markdown. */
 import { paramLayout } from '../core/model';
+import { lastValidation } from '../core/trainer';
 import type { ModelStore } from './model-store';
 import type { TrainerMessage, TrainJobRequest } from './training/protocol';
 
@@ -31,7 +32,7 @@ export function formatModelInfo(store: ModelStore, corpus: CorpusReport | undefi
     lines.push('');
     if (training) {
       const s = training.settings;
-      const lastVal = [...training.history].reverse().find((p) => p.valBitsPerChar !== undefined);
+      const lastVal = lastValidation(training.history);
       const last = training.history[training.history.length - 1];
       lines.push('## Training', '');
       lines.push(`- Steps: ${training.step.toLocaleString()}, characters seen: ${Math.round(training.charsSeen).toLocaleString()}`);

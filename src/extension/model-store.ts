@@ -6,7 +6,8 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { decodeCheckpoint, encodeCheckpoint, LoadedCheckpoint } from '../core/checkpoint';
+import { decodeCheckpoint, LoadedCheckpoint } from '../core/checkpoint';
+import { fastKernels } from '../core/kernels';
 import { releaseModel } from '../core/model';
 import { writeFileAtomic } from '../core/safetensors';
 import { loadCheckpointInWorker } from '../core/threads/checkpoint-thread';
@@ -43,6 +44,11 @@ export class ModelStore implements vscode.Disposable {
     return next;
   }
 
+  /** The state once the reads already asked for have ended (no new read). */
+  settled(): Promise<ModelState> {
+    return this.loading ?? Promise.resolve(this.current);
+  }
+
   private async read(): Promise<ModelState> {
     let next: ModelState;
     try {
@@ -73,8 +79,8 @@ export class ModelStore implements vscode.Disposable {
   /** Validates a checkpoint from elsewhere, then makes it the workspace's model. */
   async importFrom(file: string): Promise<LoadedCheckpoint> {
     const bytes = await fsp.readFile(file);
-    const checkpoint = decodeCheckpoint(bytes, path.basename(file)); // throws, with the reason, before anything is replaced
-    releaseModel(checkpoint.model);
+    // throws, with the reason, before anything is replaced (plain arrays: only a check, nothing to keep)
+    decodeCheckpoint(bytes, path.basename(file), fastKernels);
     await fsp.mkdir(this.folder, { recursive: true });
     await writeFileAtomic(this.checkpointPath, bytes);
     const state = await this.load();
@@ -82,11 +88,13 @@ export class ModelStore implements vscode.Disposable {
     return state.checkpoint;
   }
 
-  /** Writes the current model (with its training state) to `file`. */
+  /**
+   * Writes the current model with its whole training state to `file`: a copy of the checkpoint file (the
+   * model in memory was loaded for inference, without the optimizer's state).
+   */
   async exportTo(file: string): Promise<void> {
     if (this.current.kind !== 'loaded') throw new Error('there is no model to export');
-    const { model, training } = this.current.checkpoint;
-    await writeFileAtomic(file, encodeCheckpoint(model, training));
+    await writeFileAtomic(file, await fsp.readFile(this.checkpointPath));
   }
 
   async ensureFolder(): Promise<void> {

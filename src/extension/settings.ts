@@ -3,10 +3,10 @@
  * of the wrong type falls back to its default (eslint's `sanitize`), so nothing downstream sees a bad
  * value. `package.json`'s `contributes.configuration` declares the same keys, defaults and bounds.
  */
-import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
 import type { OptimizerName } from '../core/optimizer';
+import { defaultThreads } from '../core/trainer';
 
 export interface Settings {
   model: {
@@ -110,7 +110,7 @@ export function readSettings(config: vscode.WorkspaceConfiguration = vscode.work
       maxCorpusMB: number('training.maxCorpusMB'),
       trainOnSave: config.get<unknown>('training.trainOnSave') === true,
       checkpointSeconds: number('training.checkpointSeconds'),
-      threads: threads > 0 ? threads : Math.max(1, os.availableParallelism() - 1),
+      threads: threads > 0 ? threads : defaultThreads(),
     },
     completion: {
       enabled: config.get<unknown>('completion.enabled') !== false,

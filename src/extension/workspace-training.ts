@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DirectConnections } from '../core/direct';
+import { lastValidation } from '../core/trainer';
 import { formatModelInfo, CorpusReport } from './model-info';
 import { ModelState, ModelStore } from './model-store';
 import { editorExcludes, readSettings, Settings } from './settings';
@@ -371,7 +372,8 @@ export class WorkspaceTraining implements vscode.Disposable {
   }
 
   private async finish(kind: JobKind, outcome: JobOutcome): Promise<void> {
-    const state = await this.store.load();
+    // a job that finished sent its last checkpoint before 'done', and that message started the read
+    const state = outcome.kind === 'done' ? await this.store.settled() : await this.store.load();
     if (outcome.kind === 'done') {
       if (kind !== 'fineTune') {
         const m = outcome.message;
@@ -400,7 +402,7 @@ export class WorkspaceTraining implements vscode.Disposable {
   private showModelState(state: ModelState): void {
     if (state.kind === 'loaded') {
       const history = state.checkpoint.training?.history ?? [];
-      const lastVal = [...history].reverse().find((p) => p.valBitsPerChar !== undefined)?.valBitsPerChar;
+      const lastVal = lastValidation(history)?.valBitsPerChar;
       this.status.set({ kind: 'ready', bitsPerChar: lastVal, savedAt: state.savedAt, steps: state.checkpoint.training?.step ?? 0 });
     } else if (state.kind === 'invalid') {
       this.status.set({ kind: 'error', message: `the stored model cannot be read: ${state.message}` });

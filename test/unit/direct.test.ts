@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadCheckpointInWorker } from '../../src/core/threads/checkpoint-thread';
 import { defaultKernels } from '../../src/core/backends';
 import { fastKernels } from '../../src/core/kernels';
-import { WasmKernels } from '../../src/core/wasm/backend';
+import { createWasmKernels, WasmKernels } from '../../src/core/wasm/backend';
 import { allocChunk, backwardChunk, BpttBuffers, forwardChunk } from '../../src/core/bptt';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/core/checkpoint';
 import { contextRow, DirectConnections, DirectContext, DirectGradient, PAD } from '../../src/core/direct';
@@ -257,6 +257,11 @@ describe('direct n-gram connections (RNNME)', () => {
       assert.throws(() => decodeCheckpoint(rewrite((_, m) => (m.direct = JSON.stringify({ orders: 3, rowsPerOrder: 7, hash: 'fnv1a16-exact-low' })))), /tensor 'me.weight' has shape \[\d+, \d+\], expected \[/);
       assert.throws(() => decodeCheckpoint(rewrite((_, m) => (m.direct = JSON.stringify({ orders: 3, rowsPerOrder: 7, hash: 'murmur' })))), /hashed with 'murmur'/);
       assert.throws(() => decodeCheckpoint(rewrite((ts) => (ts['me.extra'] = { dtype: 'F32', shape: [1], data: new Float32Array(1) }))), /tensor 'me.extra' is not a direct-connection tensor/);
+      // a refused file gives the memory it took back to the kernels
+      const kn = createWasmKernels();
+      const inUse = kn.heap!.inUse;
+      assert.throws(() => decodeCheckpoint(rewrite((_, m) => delete m.direct), 'bad', kn), /needs the metadata 'direct'/);
+      assert.equal(kn.heap!.inUse, inUse);
       t.dispose();
     });
   });

@@ -126,6 +126,19 @@ describe('completion session', () => {
     assert.ok(bytesOf(new CompletionSession(model).stateAt(text, text.length)).equals(bytesOf(state)));
   });
 
+  it('reads CRLF as LF and a lone CR as LF, typed one character at a time or at once', () => {
+    for (const text of ['a\r\nb', 'a\rb', 'ab\r\ncd\re', 'x\r']) {
+      const session = new CompletionSession(model);
+      for (let offset = 0; offset <= text.length; offset++) {
+        const typed = bytesOf(session.stateAt(text, offset));
+        assert.ok(typed.equals(bytesOf(new CompletionSession(model).stateAt(text, offset))), `${JSON.stringify(text)} at ${offset}`);
+      }
+    }
+    const lf = new CompletionSession(model).stateAt('a\nb', 3);
+    assert.ok(bytesOf(new CompletionSession(model).stateAt('a\r\nb', 4)).equals(bytesOf(lf)));
+    assert.ok(bytesOf(new CompletionSession(model).stateAt('a\rb', 3)).equals(bytesOf(lf)));
+  });
+
   it('refuses an offset outside the text', () => {
     assert.throws(() => new CompletionSession(model).stateAt('abc', 4), /offset 4 is outside the text/);
   });

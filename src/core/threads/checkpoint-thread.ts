@@ -39,14 +39,16 @@ export function loadCheckpointInWorker(file: string, kernels: Kernels = defaultK
         reject(err);
         return;
       }
+      let params: Float32Array | undefined;
       try {
         const vocab = new Vocab(reply.symbols);
-        const params = kernels.allocF32(reply.params.length);
+        params = kernels.allocF32(reply.params.length);
         params.set(reply.params);
         const model = new RnnModel(reply.config, vocab, params, kernels);
         if (reply.direct) model.direct = new DirectConnections(reply.direct.config, reply.direct.table);
         resolve({ model, training: reply.training, metadata: reply.metadata, bytes: reply.bytes, mtime: new Date(reply.mtimeMs) });
       } catch (err) {
+        if (params) kernels.free(params);
         reject(err);
       }
     });

@@ -130,6 +130,19 @@ export class SlicedSteps {
   }
 
   /**
+   * The direct connections' term of the next step: each slice's logit bias, (T, slice B, V), becomes the
+   * sum of its positions' rows of `table`; `rows` (N, R) are the full chunk's, row n = t * B + b.
+   */
+  sumDirect(table: Float32Array, rows: Int32Array, R: number): void {
+    const V = this.model.config.vocabSize, kn = this.model.kernels;
+    for (const s of this.slices) {
+      const bias = s.chunk.bias!;
+      if (s.B === this.B) kn.sumRows(bias, table, rows, this.T * this.B, R, V); // one slice: the chunk as it is
+      else for (let t = 0; t < this.T; t++) kn.sumRows(bias.subarray(t * s.B * V, (t + 1) * s.B * V), table, rows.subarray((t * this.B + s.b0) * R, (t * this.B + s.b0 + s.B) * R), s.B, R, V);
+    }
+  }
+
+  /**
    * The direct connections' gradient of the last step: adds scale * dy of every position of the full
    * chunk into the slots `grad.assign` gave its rows (each slice's logit buffer holds its dy after the
    * backward pass, the loss being the batch mean). Positions are added in the order of t, then b, so the
@@ -137,6 +150,7 @@ export class SlicedSteps {
    */
   scatterDirect(grad: DirectGradient, R: number, weights: Float32Array, scale: number): void {
     const V = this.model.config.vocabSize;
+    if (this.slices.length === 1) return grad.scatter(0, this.T * this.B, R, this.slices[0].buf.probs, weights, scale); // the same order in one call
     for (let t = 0; t < this.T; t++) {
       for (const s of this.slices) grad.scatter(t * this.B + s.b0, s.B, R, s.buf.probs.subarray(t * s.B * V, (t + 1) * s.B * V), weights, scale);
     }
@@ -187,9 +201,5 @@ function scatter(full: Chunk, s: Slice, T: number, B: number): void {
     s.chunk.targets.set(full.targets.subarray(from, from + s.B), to);
     s.chunk.reset.set(full.reset.subarray(from, from + s.B), to);
     s.chunk.weight.set(full.weight.subarray(from, from + s.B), to);
-  }
-  if (full.bias && s.chunk.bias) {
-    const V = s.chunk.bias.length / (T * s.B);
-    for (let t = 0; t < T; t++) s.chunk.bias.set(full.bias.subarray((t * B + s.b0) * V, (t * B + s.b0 + s.B) * V), t * s.B * V);
   }
 }

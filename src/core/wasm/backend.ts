@@ -75,7 +75,7 @@ export class WasmKernels implements Kernels {
   }
 
   /** True when `a` is a view into this memory: its address is its byte offset. */
-  private ours(a: { buffer: ArrayBufferLike }): boolean {
+  owns(a: { buffer: ArrayBufferLike }): boolean {
     if (this.buffers.has(a.buffer)) return true;
     const current = this.memory.buffer; // a grown shared memory has a new buffer object
     this.buffers.add(current);
@@ -83,7 +83,7 @@ export class WasmKernels implements Kernels {
   }
 
   private f32(a: FloatArray): boolean {
-    return a instanceof Float32Array && this.ours(a);
+    return a instanceof Float32Array && this.owns(a);
   }
 
   // (the offset first: allocating may grow the memory, which gives it a new buffer object)
@@ -104,7 +104,7 @@ export class WasmKernels implements Kernels {
     return a;
   }
   free(a: Float32Array | Int32Array | Uint8Array): void {
-    if (this.heap && this.ours(a)) this.heap.free(a.byteOffset);
+    if (this.heap && this.owns(a)) this.heap.free(a.byteOffset);
   }
   private mustHeap(): Heap {
     if (!this.heap) throw new Error('a worker thread cannot allocate in the shared memory');
@@ -124,21 +124,21 @@ export class WasmKernels implements Kernels {
     else this.js.addTanh(h, a, b, n);
   }
   softmaxCrossEntropy(probs: FloatArray, by: FloatArray, targets: Int32Array, weights: Float32Array, N: number, V: number): number {
-    if (this.f32(probs) && this.f32(by) && this.ours(targets) && this.ours(weights)) {
+    if (this.f32(probs) && this.f32(by) && this.owns(targets) && this.owns(weights)) {
       return this.x.softmaxCrossEntropy(probs.byteOffset, by.byteOffset, targets.byteOffset, weights.byteOffset, N, V);
     }
     return this.js.softmaxCrossEntropy(probs, by, targets, weights, N, V);
   }
   sumRows(out: Float32Array, table: Float32Array, rows: Int32Array, N: number, R: number, V: number): void {
-    if (this.f32(out) && this.f32(table) && this.ours(rows)) this.x.sumRows(out.byteOffset, table.byteOffset, rows.byteOffset, N, R, V);
+    if (this.f32(out) && this.f32(table) && this.owns(rows)) this.x.sumRows(out.byteOffset, table.byteOffset, rows.byteOffset, N, R, V);
     else this.js.sumRows(out, table, rows, N, R, V);
   }
   scatterAddRows(grad: Float32Array, slots: Int32Array, dy: Float32Array, weights: Float32Array, N: number, R: number, V: number, scale: number): void {
-    if (this.f32(grad) && this.ours(slots) && this.f32(dy) && this.f32(weights)) this.x.scatterAddRows(grad.byteOffset, slots.byteOffset, dy.byteOffset, weights.byteOffset, N, R, V, scale);
+    if (this.f32(grad) && this.owns(slots) && this.f32(dy) && this.f32(weights)) this.x.scatterAddRows(grad.byteOffset, slots.byteOffset, dy.byteOffset, weights.byteOffset, N, R, V, scale);
     else this.js.scatterAddRows(grad, slots, dy, weights, N, R, V, scale);
   }
   adagradRows(table: Float32Array, acc: Float32Array, grad: Float32Array, rows: Int32Array, count: number, V: number, lr: number): void {
-    if (this.f32(table) && this.f32(acc) && this.f32(grad) && this.ours(rows)) this.x.adagradRows(table.byteOffset, acc.byteOffset, grad.byteOffset, rows.byteOffset, count, V, lr);
+    if (this.f32(table) && this.f32(acc) && this.f32(grad) && this.owns(rows)) this.x.adagradRows(table.byteOffset, acc.byteOffset, grad.byteOffset, rows.byteOffset, count, V, lr);
     else this.js.adagradRows(table, acc, grad, rows, count, V, lr);
   }
 }

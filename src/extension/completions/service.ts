@@ -107,8 +107,10 @@ export class CompletionService {
 
   /** The document was closed: its state goes. */
   forget(key: string): void {
-    this.sessions.delete(key);
-    this.last.delete(key);
+    for (const k of [key, selectedKey(key)]) {
+      this.sessions.delete(k);
+      this.last.delete(k);
+    }
   }
 
   get openSessions(): number {
@@ -174,8 +176,13 @@ export class CompletionService {
     const lineRest = lineAround(doc.text, doc.offset, doc.base).after;
     const text = doc.text.slice(0, replaceStart - doc.base) + itemText + lineRest;
     const offset = replaceStart + itemText.length;
-    return this.automatic({ key: `${doc.key}#selected`, text, base: doc.base, offset }, settings)?.text;
+    return this.automatic({ key: selectedKey(doc.key), text, base: doc.base, offset }, settings)?.text;
   }
+}
+
+/** The session of a document's suggestion-list continuations. */
+function selectedKey(key: string): string {
+  return `${key}#selected`;
 }
 
 function settingsKey(s: CompletionSettings): string {

@@ -77,7 +77,8 @@ export class TrainingPanel implements vscode.Disposable {
           deps.log(`training panel: ignored a malformed message`);
           return;
         }
-        void this.handle(message).catch((err) => this.post({ type: 'error', message: (err as Error).message }));
+        const request = 'request' in message ? message.request : undefined;
+        void this.handle(message).catch((err) => this.post({ type: 'error', request, message: (err as Error).message }));
       }),
       panel.onDidChangeViewState(() => {
         if (panel.visible && this.unsent.length > 0) {

@@ -5,7 +5,7 @@
  * sends it again with `init`).
  */
 import type { Activations, FromPanel } from '../protocol';
-import { parseActivations } from './messages';
+import { isInt, parseActivations } from './messages';
 
 interface VsCodeApi {
   postMessage(message: FromPanel): void;
@@ -118,10 +118,6 @@ export class Host {
     }
     this.api.setState(stored);
   }
-}
-
-function isInt(v: unknown, min: number, max: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 }
 
 function encodeFloats(values: Float32Array): string {
