@@ -16,8 +16,8 @@ import { flag, list, num, parse, requireStr, str, UsageError } from './args';
 
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 --top-k 0 --top-p 1 --seed 1 --greedy --json]';
 export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.5 --json]';
-export const EVAL_USAGE = `char-rnn eval --model FILE [--model FILE...] <path...> [--ksr --max-chars N --min-confidence G --curve
-    --baselines PATH... --no-dynamic --adapt-lr 0.1 --adapt-segment 16 --beam-width 4 --json]`;
+export const EVAL_USAGE = `char-rnn eval --model FILE [--model FILE...] <path...> [--ksr --max-chars N --bpc-chars N --min-confidence G --curve
+    --baselines PATH... --no-dynamic --no-cache --adapt-lr 0.1 --adapt-segment 16 --beam-width 4 --json]`;
 
 export async function sampleCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
@@ -88,12 +88,34 @@ export interface EngineResult {
   acceptanceNoGate?: number;
   /** keystroke savings against acceptance as the gate rises (--curve) */
   curve?: { gate: number; ksr: number; acceptance: number; shown: number }[];
+  /** the engine the editor uses (the first model with its adaptation, as the settings' defaults give it) */
+  default?: boolean;
+}
+
+/**
+ * The files in the order eval reads them: round-robin over their folders (the first file of each
+ * folder, then the second of each, ...), so that a character budget covers every folder held out rather
+ * than the first ones by name.
+ */
+export function interleaveByFolder<T extends { relPath: string }>(files: readonly T[]): T[] {
+  const byFolder = new Map<string, T[]>();
+  for (const f of files) {
+    const folder = f.relPath.includes('/') ? f.relPath.slice(0, f.relPath.lastIndexOf('/')) : '';
+    const list = byFolder.get(folder) ?? [];
+    list.push(f);
+    byFolder.set(folder, list);
+  }
+  const lists = [...byFolder.keys()].sort().map((k) => byFolder.get(k)!);
+  const out: T[] = [];
+  for (let i = 0; out.length < files.length; i++) for (const list of lists) if (i < list.length) out.push(list[i]);
+  return out;
 }
 
 export async function evalCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
     model: { type: 'string', multiple: true }, ksr: { type: 'boolean' }, 'max-chars': { type: 'string' }, 'min-confidence': { type: 'string' }, json: { type: 'boolean' },
-    baselines: { type: 'string', multiple: true }, curve: { type: 'boolean' }, 'no-dynamic': { type: 'boolean' },
+    baselines: { type: 'string', multiple: true }, curve: { type: 'boolean' }, 'no-dynamic': { type: 'boolean' }, 'no-cache': { type: 'boolean' },
+    'bpc-chars': { type: 'string' },
     'adapt-lr': { type: 'string' }, 'adapt-segment': { type: 'string' }, 'beam-width': { type: 'string' },
   }, true);
   if (p.positionals.length === 0) throw new UsageError('eval needs at least one path to evaluate on');
@@ -101,12 +123,14 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   if (modelPaths.length === 0) throw new UsageError('--model is required');
   const models = [];
   for (const path of modelPaths) models.push({ path, model: (await loadCheckpoint(path)).model });
-  const maxChars = num(p, 'max-chars', { integer: true, min: 1 });
+  const ksrMaxChars = num(p, 'max-chars', { integer: true, min: 1 });
+  const maxChars = num(p, 'bpc-chars', { integer: true, min: 1 }) ?? ksrMaxChars;
   const corpus = await readCorpus(p.positionals, { valFraction: 0 });
   if (corpus.files.length === 0) throw new UsageError('no usable text file to evaluate on');
-  const texts = corpus.files.map((f) => f.text);
+  const files = interleaveByFolder(corpus.files);
+  const texts = files.map((f) => f.text);
   const minConfidence = num(p, 'min-confidence', { min: 0, max: 1 }) ?? DEFAULT_COMPLETION_SETTINGS.minConfidence;
-  const ksrChars = maxChars ?? 20000;
+  const ksrChars = ksrMaxChars ?? 20000;
   const baselinePaths = list(p, 'baselines');
   const withKsr = flag(p, 'ksr') || flag(p, 'curve') || baselinePaths.length > 0;
   const adapt: Partial<AdaptOptions> = {};
@@ -114,6 +138,7 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   if (adaptLr !== undefined) adapt.learningRate = adaptLr;
   const adaptSegment = num(p, 'adapt-segment', { integer: true, min: 1, max: 4096 });
   if (adaptSegment !== undefined) adapt.segment = adaptSegment;
+  if (flag(p, 'no-cache')) adapt.cache = false;
   const beamWidth = num(p, 'beam-width', { integer: true, min: 1, max: 64 }) ?? DEFAULT_COMPLETION_SETTINGS.beamWidth;
   const engines: EngineResult[] = [];
   let chars = 0;
@@ -136,15 +161,18 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
     keystrokeSavings(model, texts, { maxTypedChars: ksrChars, completion: { minConfidence: gate, beamWidth }, session: { dynamic: dynamic() } });
   for (const { path, model } of models) {
     const name = basename(path) + (model.direct ? ` (RNN + direct connections, orders 1-${model.direct.config.orders})` : ' (RNN)');
-    const data = encodeFiles(model.vocab, corpus.files);
+    const data = encodeFiles(model.vocab, files);
     const bpc = bitsPerChar(model, data, { maxChars });
     chars = bpc.chars;
     const r: EngineResult = { name, bitsPerChar: bpc.bitsPerChar };
+    if (engines.length === 0 && !(model.direct && !flag(p, 'no-dynamic'))) r.default = true; // no adaptation: the editor uses the model as it is
     typing(rnnTyping(model, () => undefined), r);
     engines.push(r);
     if (model.direct && !flag(p, 'no-dynamic')) {
       const dyn = new DynamicEvaluation(model, adapt);
-      const rd: EngineResult = { name: `${basename(path)} + dynamic evaluation`, bitsPerChar: dynamicBitsPerChar(dyn, data, { maxChars }).bitsPerChar };
+      const what = dyn.mixture ? 'adaptation (dynamic evaluation + cache)' : 'dynamic evaluation';
+      const rd: EngineResult = { name: `${basename(path)} + ${what}`, bitsPerChar: dynamicBitsPerChar(dyn, data, { maxChars }).bitsPerChar };
+      if (engines.length === 1) rd.default = true;
       dyn.dispose();
       const made: DynamicEvaluation[] = [];
       typing(rnnTyping(model, () => {
@@ -180,7 +208,7 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   else {
     out.write(`bits/char over ${chars} characters of ${corpus.files.length} files${withKsr ? `; keystroke savings over ${result.ksrChars} typed characters, gate ${minConfidence}` : ''}\n`);
     const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
-    const rows = engines.map((e) => [e.name, e.bitsPerChar === undefined ? '-' : e.bitsPerChar.toFixed(3), pct(e.ksrNoGate), pct(e.ksr), pct(e.acceptance)]);
+    const rows = engines.map((e) => [e.name + (e.default ? ' [editor]' : ''), e.bitsPerChar === undefined ? '-' : e.bitsPerChar.toFixed(3), pct(e.ksrNoGate), pct(e.ksr), pct(e.acceptance)]);
     const head = ['engine', 'bits/char', 'KSR no gate', `KSR gate ${minConfidence}`, 'acceptance'];
     const cols = withKsr ? 5 : 2;
     const widths = head.slice(0, cols).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

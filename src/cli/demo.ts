@@ -23,7 +23,7 @@ export async function demoCommand(args: string[], out: NodeJS.WriteStream): Prom
   const outPath = str(p, 'out') ?? path.join(os.tmpdir(), 'char-rnn-demo.safetensors');
   const corpusPath = builtinCorpusPath();
   out.write(`Char-RNN Complete demo: training a ${'H=256'} vanilla RNN for ${seconds} s on the built-in corpus (${corpusPath})\n\n`);
-  const { trainer } = await runTrainingJob({
+  const { trainer, kept } = await runTrainingJob({
     paths: [corpusPath],
     out: outPath,
     seconds,
@@ -34,7 +34,8 @@ export async function demoCommand(args: string[], out: NodeJS.WriteStream): Prom
       if (e.event === 'done') out.write(`trained ${e.step} steps, ${Math.round(e.charsSeen)} characters, at ${Math.round(e.charsPerSec)} chars/s\n`);
     },
   });
-  out.write(`checkpoint: ${outPath}\n\n`);
+  const best = kept.valBitsPerChar !== undefined ? ` (the best model by validation: step ${kept.step}, ${kept.valBitsPerChar.toFixed(3)} bits/char)` : '';
+  out.write(`checkpoint: ${outPath}${best}\n\n`);
   const model = trainer.model;
   out.write('Samples (temperature 0.7):\n');
   for (const prefix of ['function ', "  it('", 'const ']) {

@@ -1,15 +1,21 @@
-/** `char-rnn train <path...> --out FILE`: trains on files, with a progress bar, plain lines or JSON events. */
+/**
+ * `char-rnn train <path...> --out FILE`: trains on files, with a progress bar, plain lines or JSON events.
+ * FILE ends holding the best model by validation; the run's latest state, when it is another, is beside
+ * it (FILE.latest.safetensors), and `--resume FILE` continues from it. A diverged run stops with one line
+ * on stderr and status 2, and leaves FILE's best model as it was.
+ */
 import { SingleBar } from 'cli-progress';
 import { formatCorpusReport } from '../core/corpus';
 import { JobEvent, runTrainingJob } from '../core/job';
 import { OptimizerName } from '../core/optimizer';
 import { defaultThreads, TrainSettings } from '../core/trainer';
+import { KeptResult } from '../core/job';
 import { flag, num, parse, requireStr, str, UsageError } from './args';
 
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
     --lr N --clip 5 --clip-mode norm|value --seed 1 --seconds 60 | --steps N --resume FILE --val-fraction 0.05
-    --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60 --threads N
-    --direct-orders 8 (0: none) --direct-mb 32 --direct-lr 0.1 --json]`;
+    --patience 10 (0: no schedule) --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60
+    --threads N --direct-orders 8 (0: none) --direct-mb 32 --direct-lr 0.1 --json]`;
 
 export async function trainCommand(args: string[], out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const p = parse(args, {
@@ -19,6 +25,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
     'max-file-kb': { type: 'string' }, 'max-corpus-mb': { type: 'string' }, 'vocab-size': { type: 'string' },
     'checkpoint-every': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
     'direct-orders': { type: 'string' }, 'direct-mb': { type: 'string' }, 'direct-lr': { type: 'string' },
+    patience: { type: 'string' },
   }, true);
   if (p.positionals.length === 0) throw new UsageError('train needs at least one path to read');
   const outPath = requireStr(p, 'out');
@@ -43,6 +50,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
   set('directOrders', num(p, 'direct-orders', { integer: true, min: 0, max: 8 }));
   set('directMB', num(p, 'direct-mb', { min: 1, max: 4096 }));
   set('directLearningRate', num(p, 'direct-lr', { min: 1e-6, max: 10 }));
+  set('patience', num(p, 'patience', { integer: true, min: 0, max: 1e6 }));
   const steps = num(p, 'steps', { integer: true, min: 1 });
   let seconds = num(p, 'seconds', { min: 0.01 });
   if (steps !== undefined && seconds !== undefined) throw new UsageError('give --seconds or --steps, not both');
@@ -60,7 +68,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
   };
   process.on('SIGINT', onSigint);
   try {
-    const { done } = await runTrainingJob({
+    const { done, kept } = await runTrainingJob({
       paths: p.positionals,
       out: outPath,
       resume: str(p, 'resume'),
@@ -78,12 +86,25 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
       onEvent: reporter.event,
     });
     reporter.end();
-    if (!json) out.write(`saved ${outPath} (step ${done.step}, ${Math.round(done.charsSeen)} chars seen)\n`);
+    if (done.reason === 'diverged') {
+      const where = kept.written ? `saved ${outPath}: ${keptLine(kept)}`
+        : kept.valBitsPerChar !== undefined ? `${outPath} was left as it was: ${keptLine(kept)}` : `${outPath} was not written`;
+      process.stderr.write(`char-rnn: ${done.message ?? 'training diverged'}; ${where}\n`);
+      return 2;
+    }
+    if (!json) out.write(`saved ${outPath}: ${keptLine(kept)}\n`);
     return 0;
   } finally {
     reporter.end();
     process.off('SIGINT', onSigint);
   }
+}
+
+/** Which model the checkpoint holds: 'kept the best model: step 1200, validation 1.830 bits/char' and where the latest state is. */
+function keptLine(kept: KeptResult): string {
+  if (kept.valBitsPerChar === undefined) return kept.written ? `kept the latest model (step ${kept.step}; no validation files)` : 'no model was saved';
+  const latest = kept.latestPath !== undefined ? `; the latest state (step ${kept.latestStep}) is in ${kept.latestPath}, which --resume continues` : '';
+  return `kept the best model: step ${kept.step}, validation ${fmt(kept.valBitsPerChar)} bits/char${latest}`;
 }
 
 const kb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1024));
@@ -120,6 +141,7 @@ function jsonReporter(out: NodeJS.WritableStream): Reporter {
 
 function lineReporter(out: NodeJS.WritableStream): Reporter {
   let last = 0;
+  let lrScale: number | undefined;
   return {
     event(e) {
       switch (e.event) {
@@ -128,6 +150,7 @@ function lineReporter(out: NodeJS.WritableStream): Reporter {
           if (e.unknownChars > 0) out.write(`${e.unknownChars} training characters are outside the vocabulary (mapped to the unknown symbol)\n`);
           break;
         case 'start':
+          if (e.note) out.write(`note: ${e.note}\n`);
           out.write(`training: ${e.parameters} parameters, ${e.trainChars} training chars, ${e.valChars} validation chars${e.step > 0 ? `, resuming at step ${e.step}${e.resumedExactly ? '' : ' (new data: streams restarted)'}` : ''}\n`);
           break;
         case 'progress':
@@ -135,13 +158,18 @@ function lineReporter(out: NodeJS.WritableStream): Reporter {
           last = performance.now();
           out.write(`step ${e.step}  loss ${fmt(e.loss)}  ${Math.round(e.charsPerSec)} chars/s  ${Math.round(e.fraction * 100)}%  eta ${Math.round(e.etaSec)}s\n`);
           break;
-        case 'val':
-          out.write(`step ${e.step}  validation ${fmt(e.valBitsPerChar)} bits/char\n`);
+        case 'val': {
+          const best = e.bestStep === e.step ? ' (best)' : e.bestValBitsPerChar !== undefined ? ` (best ${fmt(e.bestValBitsPerChar)} at step ${e.bestStep})` : '';
+          out.write(`step ${e.step}  validation ${fmt(e.valBitsPerChar)} bits/char${best}\n`);
+          if (lrScale !== undefined && e.lrScale !== lrScale) out.write(`step ${e.step}  validation stopped improving: learning rates x${e.lrScale}\n`);
+          lrScale = e.lrScale;
           break;
+        }
         case 'checkpoint':
           break;
         case 'done':
           out.write(`done (${e.reason}): step ${e.step}, loss ${fmt(e.loss)}, validation ${fmt(e.valBitsPerChar)} bits/char, ${Math.round(e.charsPerSec)} chars/s over ${e.elapsedSec.toFixed(1)}s\n`);
+          if (e.reason === 'converged' && e.message) out.write(`converged: ${e.message}\n`);
           break;
       }
     },

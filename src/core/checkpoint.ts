@@ -17,7 +17,14 @@
  *
  * `__metadata__` (strings): format 'char-rnn-complete', format_version, vocab (JSON array of one-code-
  * point strings in index order, '' for the unknown symbol), config, and for a training run: settings,
- * step, chars_seen, optimizer, history, resume.
+ * step, chars_seen, optimizer, history, resume, schedule (the best validation and the plateau state;
+ * absent before it existed), latest_step.
+ *
+ * A training run keeps two files (job.ts): `model.safetensors`, the model to use (the best by
+ * validation), and, while the run's latest state is not that model, `model.latest.safetensors` beside it
+ * (latestPathOf) with the whole latest state, for resuming. The first then holds the best model with
+ * its step, the run's settings, schedule and history, no optimizer or stream state, and `latest_step`:
+ * the step of the state beside it.
  */
 import { ModelConfig, RnnModel, inputSize, paramLayout, validateConfig } from './model';
 import { DirectConnections } from './direct';
@@ -25,7 +32,7 @@ import { defaultKernels } from './backends';
 import { Kernels } from './kernels';
 import { OPTIMIZER_STATE_NAMES, OptimizerName } from './optimizer';
 import { CheckpointFormatError, DecodedSafetensors, decodeSafetensors, encodeSafetensors, readSafetensorsFile, TensorIn, TensorOut, writeFileAtomic } from './safetensors';
-import { MetricPoint, TrainingState, TrainSettings } from './trainer';
+import { MetricPoint, ScheduleState, TrainingState, TrainSettings } from './trainer';
 import { Vocab } from './vocab';
 
 export { CheckpointFormatError };
@@ -34,6 +41,21 @@ export const FORMAT_NAME = 'char-rnn-complete';
 export const FORMAT_VERSION = 1;
 /** how the direct connections' contexts map to rows (direct.ts); another value is refused */
 export const DIRECT_HASH = 'fnv1a16-exact-low';
+
+/**
+ * Where a run whose latest state is not its best model keeps that state: beside the checkpoint `out`,
+ * `model.safetensors` -> `model.latest.safetensors` (any other name gets `.latest` appended).
+ */
+export function latestPathOf(out: string): string {
+  return out.endsWith('.safetensors') ? `${out.slice(0, -'.safetensors'.length)}.latest.safetensors` : `${out}.latest`;
+}
+
+/** The checkpoint whose latest state `latest` holds, when `latest` is named as latestPathOf names it. */
+export function keptPathOf(latest: string): string | undefined {
+  if (latest.endsWith('.latest.safetensors')) return `${latest.slice(0, -'.latest.safetensors'.length)}.safetensors`;
+  if (latest.endsWith('.latest')) return latest.slice(0, -'.latest'.length);
+  return undefined;
+}
 
 export interface LoadedCheckpoint {
   model: RnnModel;
@@ -74,6 +96,9 @@ export function encodeCheckpoint(model: RnnModel, training?: TrainingState): Uin
     metadata.chars_seen = String(training.charsSeen);
     metadata.optimizer = JSON.stringify({ name: training.optimizer.name, step: training.optimizer.step });
     metadata.history = JSON.stringify(training.history);
+    const sc = training.schedule;
+    if (sc) metadata.schedule = JSON.stringify({ best: sc.best && { valBitsPerChar: sc.best.valBitsPerChar, step: sc.best.step, charsSeen: sc.best.charsSeen, loss: sc.best.loss }, valFingerprint: sc.valFingerprint, sinceImprovement: sc.sinceImprovement, reductions: sc.reductions, lrScale: sc.lrScale });
+    if (training.latestStep !== undefined) metadata.latest_step = String(training.latestStep);
     const r = training.resume;
     if (r) {
       const B = r.streams.pos.length;
@@ -237,6 +262,12 @@ function readTraining(tensors: Record<string, TensorOut>, metadata: Record<strin
     optimizer: complete ? { name: optimizerMeta.name, step: optimizerMeta.step, state } : { name: optimizerMeta.name, step: 0, state: {} },
     history,
   };
+  if (metadata.schedule !== undefined) training.schedule = readSchedule(parseJson<unknown>(metadata.schedule, 'schedule', fail), step, fail);
+  if (metadata.latest_step !== undefined) {
+    const latestStep = Number(metadata.latest_step);
+    if (!Number.isInteger(latestStep) || latestStep < step) fail(`'latest_step' must be a whole number from 'step' (${step}) up, got '${metadata.latest_step}'`);
+    training.latestStep = latestStep;
+  }
   const carry = tensors['train.carry'];
   const streams = tensors['train.streams'];
   if (metadata.resume !== undefined && carry && streams) {
@@ -254,6 +285,32 @@ function readTraining(tensors: Record<string, TensorOut>, metadata: Record<strin
     };
   }
   return training;
+}
+
+/** The metadata 'schedule', checked field by field. */
+function readSchedule(value: unknown, step: number, fail: (p: string) => never): ScheduleState {
+  const bad = (field: string, what: string): never => fail(`metadata 'schedule': '${field}' must be ${what}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(`metadata 'schedule' must be a JSON object`);
+  const o = value as Record<string, unknown>;
+  const count = (field: string): number => {
+    const v = o[field];
+    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : bad(field, 'a whole number');
+  };
+  const schedule: ScheduleState = { sinceImprovement: count('sinceImprovement'), reductions: count('reductions'), lrScale: 1 };
+  if (!(typeof o.lrScale === 'number' && o.lrScale > 0 && o.lrScale <= 1)) bad('lrScale', 'a number in (0, 1]');
+  schedule.lrScale = o.lrScale as number;
+  if (o.valFingerprint !== undefined) schedule.valFingerprint = typeof o.valFingerprint === 'string' ? o.valFingerprint : bad('valFingerprint', 'a string');
+  if (o.best !== undefined) {
+    const b = o.best as Record<string, unknown>;
+    if (typeof b !== 'object' || b === null) bad('best', 'an object');
+    if (!(typeof b.valBitsPerChar === 'number' && b.valBitsPerChar >= 0 && Number.isFinite(b.valBitsPerChar))) bad('best.valBitsPerChar', 'a number >= 0');
+    if (!(typeof b.step === 'number' && Number.isInteger(b.step) && b.step >= 0 && b.step <= step)) bad('best.step', `a whole number up to 'step' (${step})`);
+    if (!(typeof b.charsSeen === 'number' && b.charsSeen >= 0 && Number.isFinite(b.charsSeen))) bad('best.charsSeen', 'a number >= 0');
+    if (b.loss !== undefined && !(typeof b.loss === 'number' && Number.isFinite(b.loss))) bad('best.loss', 'a number');
+    schedule.best = { valBitsPerChar: b.valBitsPerChar as number, step: b.step as number, charsSeen: b.charsSeen as number };
+    if (b.loss !== undefined) schedule.best.loss = b.loss as number;
+  }
+  return schedule;
 }
 
 function parseJson<T>(text: string, key: string, fail: (p: string) => never): T {

@@ -17,6 +17,10 @@ import picomatch from 'picomatch';
 import { promises as fsp, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
+import { assignSplits, SplitSummary } from './split';
+
+export { splitOf } from './split';
+export type { SplitSummary } from './split';
 
 /** Why a path was left out of the corpus. */
 export type SkipReason =
@@ -38,7 +42,10 @@ export interface CorpusOptions {
   maxFileBytes?: number;
   /** Total bytes of accepted files; a file that does not fit what is left is skipped as 'corpus-cap'. Default 50 MiB. */
   maxCorpusBytes?: number;
-  /** Fraction of files (by path hash) held out for validation, in [0, 0.5]. Default 0.05. */
+  /**
+   * Fraction of the characters held out for validation, in [0, 0.5], by whole groups of files: a folder
+   * and the near-duplicates of its files in other folders (split.ts). Default 0.05.
+   */
   valFraction?: number;
   /** Extra gitignore-syntax patterns, relative to each root folder. A `.gitignore` cannot re-include what they exclude. */
   extraIgnore?: string[];
@@ -94,6 +101,8 @@ export interface Corpus {
   totalBytes: number;
   /** Sum of the accepted texts' lengths in Unicode code points. */
   totalChars: number;
+  /** How the files were split into training and validation (split.ts). */
+  split: SplitSummary;
   warnings: string[];
 }
 
@@ -214,27 +223,11 @@ export async function readCorpus(paths: string[], options: CorpusOptions = {}): 
   }
   walker.finishProgress();
 
-  assignSplits(walker.files, validated.valFraction);
+  const chars = walker.files.map((file) => countCodePoints(file.text));
+  const split = assignSplits(walker.files, validated.valFraction, chars);
   let totalBytes = 0;
-  let totalChars = 0;
-  for (const file of walker.files) {
-    totalBytes += file.bytes;
-    totalChars += countCodePoints(file.text);
-  }
-  return { roots: rootPaths, files: walker.files, skipped: walker.skipped, totalBytes, totalChars, warnings: walker.warnings };
-}
-
-/**
- * The deterministic split fraction of a file in [0, 1): FNV-1a 32-bit of the UTF-8 bytes of `relPath`,
- * divided by 2^32. A file is 'val' when this is below the validation fraction.
- */
-export function splitOf(relPath: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(relPath, 'utf8')) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash / 0x100000000;
+  for (const file of walker.files) totalBytes += file.bytes;
+  return { roots: rootPaths, files: walker.files, skipped: walker.skipped, totalBytes, totalChars: split.totalChars, split, warnings: walker.warnings };
 }
 
 /**
@@ -248,7 +241,7 @@ export function formatCorpusReport(corpus: Corpus, maxListed = 5): string {
       `${plural(corpus.totalChars, 'character')} from ${plural(corpus.roots.length, 'root')}`,
   ];
   for (const root of corpus.roots) lines.push(`  root: ${root}`);
-  lines.push(`Split: ${corpus.files.length - valCount} train, ${valCount} val`);
+  lines.push(`Split: ${corpus.files.length - valCount} train, ${valCount} val${describeSplit(corpus.split)}`);
 
   const byReason = new Map<SkipReason, SkippedEntry[]>();
   for (const entry of corpus.skipped) {
@@ -272,6 +265,15 @@ export function formatCorpusReport(corpus: Corpus, maxListed = 5): string {
     if (corpus.warnings.length > maxListed) lines.push(`  ... and ${corpus.warnings.length - Math.max(0, maxListed)} more`);
   }
   return lines.join('\n');
+}
+
+/** The split line's details: the share held out and how the groups were formed. */
+function describeSplit(split: SplitSummary | undefined): string {
+  if (!split || split.valGroups === 0) return '';
+  const percent = split.totalChars > 0 ? (100 * split.valChars) / split.totalChars : 0;
+  const unit = split.unit === 'folder' ? 'folder' : 'file (the folders are too coarse)';
+  const joined = split.nearDuplicateFiles > 0 ? `; ${plural(split.nearDuplicateFiles, 'file')} joined to near-copies elsewhere` : '';
+  return ` (${percent.toFixed(1)}% of the characters held out, by ${unit} and near-duplicate group: ${split.valGroups} of ${plural(split.groups, 'group')}${joined})`;
 }
 
 /** The walk's state: what was accepted, skipped and warned about, and the corpus budget used. */
@@ -747,33 +749,6 @@ function countCodePoints(text: string): number {
     }
   }
   return count;
-}
-
-/**
- * Marks files 'val' by path hash, then repairs the edge cases: a lone file is 'train'; with two or more files
- * and a positive fraction at least one is 'val' (the smallest hash) and at least one is 'train' (the largest).
- */
-function assignSplits(files: CorpusFile[], valFraction: number): void {
-  const fractions = files.map((file) => splitOf(file.relPath));
-  let valCount = 0;
-  for (let i = 0; i < files.length; i++) {
-    files[i].split = fractions[i] < valFraction ? 'val' : 'train';
-    if (files[i].split === 'val') valCount++;
-  }
-  if (files.length === 1) {
-    files[0].split = 'train';
-    return;
-  }
-  if (files.length < 2) return;
-  if (valCount === 0 && valFraction > 0) files[indexOfExtreme(fractions, (a, b) => a < b)].split = 'val';
-  if (valCount === files.length) files[indexOfExtreme(fractions, (a, b) => a > b)].split = 'train';
-}
-
-/** Index of the value that beats every other one under `better` (the first one on ties). */
-function indexOfExtreme(values: readonly number[], better: (a: number, b: number) => boolean): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (better(values[i], values[best])) best = i;
-  return best;
 }
 
 /** The relPath shown for a path relative to its root: prefixed by the root's label with several roots. */

@@ -149,3 +149,58 @@ export function fileOf(starts: Int32Array, r: number): number {
   }
   return lo;
 }
+
+/** The shortest piece of a file that validation during training reads (about the editor's window). */
+export const MIN_VALIDATION_PIECE = 1000;
+
+/**
+ * A fixed sample of the held-out files for validation during training: at most `maxChars` tokens
+ * spread over them, so that it measures many files rather than the first one or two. Files are taken
+ * in the order of a hash of their name, as many as give each a piece of at least MIN_VALIDATION_PIECE
+ * tokens; each gets an equal share of the budget (what a shorter file leaves goes to the others). A
+ * piece is a span of its file that starts at a line start, at a place chosen by the hash of the file's
+ * name, and is read from the zero state as the editor's window is. The same data gives the same sample,
+ * so that successive validations are comparable. Everything, when it fits.
+ */
+export function validationSample(files: EncodedFiles, maxChars: number, newlineId: number): EncodedFiles {
+  const { tokens, starts, names } = files;
+  if (tokens.length <= maxChars) return files;
+  const usable: { file: number; hash: number; place: number }[] = [];
+  const utf8 = new TextEncoder();
+  for (let f = 0; f + 1 < starts.length; f++) {
+    if (starts[f + 1] - starts[f] < 2) continue;
+    const name = utf8.encode(names[f]);
+    usable.push({ file: f, hash: crc32(name), place: crc32(name, 0x9e3779b9) / 0x100000000 });
+  }
+  usable.sort((a, b) => a.hash - b.hash || a.file - b.file);
+  const count = Math.min(usable.length, Math.max(1, Math.floor(maxChars / MIN_VALIDATION_PIECE)));
+  const chosen = usable.slice(0, count);
+  // equal shares, the shortest files first so that what they leave goes to the longer ones
+  const bySize = chosen.slice().sort((a, b) => (starts[a.file + 1] - starts[a.file]) - (starts[b.file + 1] - starts[b.file]) || a.file - b.file);
+  const take = new Map<number, number>();
+  let left = maxChars;
+  bySize.forEach(({ file }, i) => {
+    const n = Math.min(starts[file + 1] - starts[file], Math.floor(left / (bySize.length - i)));
+    take.set(file, n);
+    left -= n;
+  });
+  const pieces: { from: number; to: number; name: string }[] = [];
+  for (const { file, place } of chosen) {
+    const s = starts[file], e = starts[file + 1], n = take.get(file)!;
+    if (n < 2) continue;
+    let from = s + Math.floor(place * (e - s - n + 1));
+    while (from > s && tokens[from - 1] !== newlineId) from--;
+    pieces.push({ from, to: from + n, name: from === s ? names[file] : `${names[file]}@${from - s}` });
+  }
+  const total = pieces.reduce((sum, p) => sum + p.to - p.from, 0);
+  const out = tokens instanceof Uint8Array ? new Uint8Array(total) : new Uint16Array(total);
+  const outStarts = new Int32Array(pieces.length + 1);
+  let offset = 0;
+  pieces.forEach((p, i) => {
+    outStarts[i] = offset;
+    out.set(tokens.subarray(p.from, p.to), offset);
+    offset += p.to - p.from;
+  });
+  outStarts[pieces.length] = offset;
+  return { tokens: out, starts: outStarts, names: pieces.map((p) => p.name) };
+}

@@ -12,6 +12,7 @@
  * thus steps in proportion to its length).
  */
 import { DirectConnections, DirectTerm } from './direct';
+import { CacheMixture, MixtureOptions } from './mixture';
 import { FloatArray } from './kernels';
 import { RnnModel } from './model';
 
@@ -22,9 +23,13 @@ export interface AdaptOptions {
   segment: number;
   /** the most megabytes of adapted rows; default 32 */
   maxMB: number;
+  /** the cache mixture (mixture.ts) on top of the adapted model; default on */
+  cache: boolean;
+  /** the cache's settings (its memory cap `maxMB` is separate from the rows'); defaults in mixture.ts */
+  mixture?: Partial<MixtureOptions>;
 }
 
-export const DEFAULT_ADAPT_OPTIONS: AdaptOptions = { learningRate: 0.1, segment: 16, maxMB: 32 };
+export const DEFAULT_ADAPT_OPTIONS: AdaptOptions = { learningRate: 0.1, segment: 16, maxMB: 32, cache: true };
 
 export function validateAdaptOptions(o: AdaptOptions): void {
   if (!(o.learningRate > 0 && o.learningRate <= 10)) throw new Error(`the adaptation's learning rate must be in (0, 10], got ${o.learningRate}`);
@@ -135,6 +140,9 @@ export class Segment {
   readonly targets: Int32Array;
   /** (S) the document offset after each input (for a session to drop what an edit invalidated) */
   readonly ends: Float64Array;
+  /** (S) the cache's probability of the target, and (S) its bucket (-1: no cache prediction) */
+  readonly cacheP: Float64Array;
+  readonly bucket: Int32Array;
   count = 0;
 
   constructor(S: number, H: number, orders: number) {
@@ -143,6 +151,8 @@ export class Segment {
     this.rows = new Int32Array(S * orders);
     this.targets = new Int32Array(S).fill(-1);
     this.ends = new Float64Array(S);
+    this.cacheP = new Float64Array(S);
+    this.bucket = new Int32Array(S).fill(-1);
   }
 
   /**
@@ -156,6 +166,7 @@ export class Segment {
     term.rowsAt(hist, hist.length - 1, 0, this.rows, t * orders);
     this.targets[t] = target;
     this.ends[t] = end;
+    this.bucket[t] = -1;
   }
 
   /** positions whose target is known */
@@ -181,6 +192,8 @@ export class DynamicEvaluation {
   private readonly exps: Float64Array;
   /** segments learned since creation or reset */
   segmentsLearned = 0;
+  /** the cache mixture over the adapted model (AdaptOptions.cache) */
+  readonly mixture: CacheMixture | undefined;
   /** the most segments waiting; older ones are dropped */
   static readonly MAX_QUEUE = 64;
 
@@ -194,6 +207,12 @@ export class DynamicEvaluation {
     this.hBuf = model.kernels.allocF32(this.options.segment * H);
     this.logits = model.kernels.allocF32(this.options.segment * V);
     this.exps = new Float64Array(V);
+    this.mixture = this.options.cache ? new CacheMixture(V, this.options.mixture) : undefined;
+  }
+
+  /** The history a recorded position needs, in symbols: the direct connections' and the cache's. */
+  get historyLength(): number {
+    return Math.max(this.adaptation.config.orders, this.mixture?.orders ?? 0);
   }
 
   /** A segment to fill (recycled). */
@@ -201,7 +220,23 @@ export class DynamicEvaluation {
     const seg = this.free.pop() ?? new Segment(this.options.segment, this.model.config.hiddenSize, this.adaptation.config.orders);
     seg.count = 0;
     seg.targets.fill(-1);
+    seg.bucket.fill(-1);
     return seg;
+  }
+
+  /**
+   * The symbol `x` was read after the `len` symbols ending at hist[end]: the cache predicts it (into
+   * position `t` of `seg`, whose target it is, when given) and then counts it.
+   */
+  read(x: number, hist: ArrayLike<number>, end: number, len: number, seg?: Segment, t = -1): void {
+    const mix = this.mixture;
+    if (!mix) return;
+    if (seg && t >= 0) {
+      const c = mix.predict(x, hist, end, len);
+      seg.cacheP[t] = c.p;
+      seg.bucket[t] = c.bucket;
+    }
+    mix.observe(x, hist, end, len);
   }
 
   enqueue(seg: Segment): void {
@@ -227,7 +262,8 @@ export class DynamicEvaluation {
 
   /**
    * One step on a segment's complete positions; returns their loss (nats, summed) under the table as it
-   * was before the step.
+   * was before the step (under the mixture with the cache, where the cache predicted the position).
+   * The mixture's weights learn from each position too.
    */
   learn(seg: Segment): number {
     const n = seg.complete;
@@ -250,7 +286,8 @@ export class DynamicEvaluation {
       let sum = 0;
       for (let v = 0; v < V; v++) sum += (e[v] = Math.exp(y[o + v] - max));
       const target = seg.targets[t];
-      loss += max + Math.log(sum) - y[o + target];
+      if (this.mixture && seg.bucket[t] >= 0) loss -= Math.log(this.mixture.learn({ p: seg.cacheP[t], bucket: seg.bucket[t] }, e[target] / sum));
+      else loss += max + Math.log(sum) - y[o + target];
       for (let v = 0; v < V; v++) y[o + v] = e[v] / sum;
       y[o + target] -= 1;
     }
@@ -266,15 +303,23 @@ export class DynamicEvaluation {
    */
   carryFrom(old: DynamicEvaluation): void {
     this.adaptation.carryFrom(old.adaptation);
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    if (this.mixture && old.mixture && same(this.model.vocab.symbols, old.model.vocab.symbols)) this.takeMixture(old.mixture);
     this.segmentsLearned = old.segmentsLearned;
   }
 
-  /** Forgets the adaptation and the queued segments. */
+  /** Forgets the adaptation, the cache and the queued segments. */
   reset(): void {
     this.adaptation.reset();
+    this.mixture?.reset();
     this.free.push(...this.queue);
     this.queue.length = 0;
     this.segmentsLearned = 0;
+  }
+
+  /** The cache and weights of a replaced model with the same vocabulary: the text read is the same. */
+  private takeMixture(old: CacheMixture): void {
+    (this as { mixture: CacheMixture | undefined }).mixture = old;
   }
 
   /** Gives the buffers back to the kernels. */

@@ -9,7 +9,7 @@ import { RnnModel } from './model';
 import { automaticCompletion, CompletionSettings, DEFAULT_COMPLETION_SETTINGS } from './completion';
 import { CompletionSession, SessionOptions } from './session';
 import { DynamicEvaluation } from './dynamic';
-import { DirectContext } from './direct';
+import { PAD } from './direct';
 import { InferenceStepper, zeroState } from './model';
 
 export interface BitsPerCharResult {
@@ -98,16 +98,22 @@ function bitsPerCharLoop(model: RnnModel<FloatArray>, files: EncodedFiles, spans
 }
 
 /**
- * Bits per character with dynamic evaluation: the files are read in order, one symbol at a time from
- * each file's zero state, and every segment is predicted with the table as adapted so far, then learned
- * from (the last, shorter segment of a file too). The adaptation carries over from file to file, as in
- * one workspace session.
+ * Bits per character with the editor's adaptation: the files are read in order, one symbol at a time
+ * from each file's zero state; every segment is predicted with the table as adapted so far (mixed with
+ * the cache of the text read before each symbol, when the adaptation has one), then learned from (the
+ * last, shorter segment of a file too). The adaptation and the cache carry over from file to file, as
+ * in one workspace session.
  */
 export function dynamicBitsPerChar(dynamic: DynamicEvaluation, files: EncodedFiles, opts: { maxChars?: number } = {}): BitsPerCharResult {
   const model = dynamic.model;
   const { hiddenSize: H, layers: L } = model.config;
   const stepper = InferenceStepper.for(model, 1);
-  const ctx = new DirectContext(dynamic.adaptation, 1);
+  const K = dynamic.historyLength;
+  const hist = new Int32Array(K); // (K) the symbols read, oldest first, PAD before the file
+  const push = (id: number) => {
+    hist.copyWithin(0, 1);
+    hist[K - 1] = id;
+  };
   let budget = opts.maxChars ?? Infinity;
   let nats = 0, chars = 0;
   const ids = [0];
@@ -116,18 +122,24 @@ export function dynamicBitsPerChar(dynamic: DynamicEvaluation, files: EncodedFil
     const s = files.starts[f], e = files.starts[f + 1];
     if (e - s < 2) continue;
     const state = zeroState(model.config);
-    ctx.set(0, []);
+    hist.fill(PAD);
+    dynamic.mixture?.startText();
+    dynamic.read(files.tokens[s], hist, K - 1, K); // the cache counts the file's first symbol too
+    push(files.tokens[s]);
     const last = Math.min(e - 1, s + budget); // inputs s .. last - 1 predict s + 1 .. last
     for (let p = s; p < last; p++) {
       ids[0] = files.tokens[p];
       stepper.step(state, ids, false);
-      ctx.push(0, ids[0]);
-      seg.push(state.subarray((L - 1) * H, L * H), dynamic.adaptation, ctx.hist, files.tokens[p + 1]);
+      const target = files.tokens[p + 1];
+      seg.push(state.subarray((L - 1) * H, L * H), dynamic.adaptation, hist, target);
+      dynamic.read(target, hist, K - 1, K, seg, seg.count - 1);
+      push(target);
       if (seg.count === seg.S || p + 1 === last) {
         nats += dynamic.learn(seg);
         chars += seg.count;
         seg.count = 0;
         seg.targets.fill(-1);
+        seg.bucket.fill(-1);
       }
     }
     budget -= last - s;

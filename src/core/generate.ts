@@ -7,6 +7,7 @@
 import { FloatArray } from './kernels';
 import { InferenceStepper, RnnModel } from './model';
 import { DirectContext, DirectTerm } from './direct';
+import { CacheMixture, MixtureContext } from './mixture';
 import { Rng } from './rng';
 import { UNKNOWN } from './vocab';
 
@@ -58,7 +59,26 @@ export function softmax(out: Float64Array, logits: FloatArray, offset: number, V
 export function sampleId(logits: FloatArray, offset: number, V: number, opts: SampleOptions, rng: Rng, scratch: Float64Array, order: Int32Array): number {
   const T = opts.temperature ?? 1;
   if (T < 1e-4) return argmax(logits, offset, V);
-  const p = softmax(scratch, logits, offset, V, T);
+  return sampleFromProbs(softmax(scratch, logits, offset, V, T), V, opts, rng, order);
+}
+
+/**
+ * Draws one id from p (V, summing to 1, the unknown symbol at 0) raised to 1 / T and renormalised,
+ * restricted to the top-k and top-p sets. `p` is overwritten. Near-zero temperatures are greedy.
+ */
+export function sampleFromDistribution(p: Float64Array, V: number, opts: SampleOptions, rng: Rng, order: Int32Array): number {
+  const T = opts.temperature ?? 1;
+  if (T < 1e-4) return argmax(p, 0, V);
+  if (T !== 1) {
+    let sum = 0;
+    for (let v = 1; v < V; v++) sum += (p[v] = p[v] > 0 ? Math.pow(p[v], 1 / T) : 0);
+    for (let v = 1; v < V; v++) p[v] /= sum;
+  }
+  p[UNKNOWN] = 0;
+  return sampleFromProbs(p, V, opts, rng, order);
+}
+
+function sampleFromProbs(p: Float64Array, V: number, opts: SampleOptions, rng: Rng, order: Int32Array): number {
   const topK = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V - 1) : V - 1;
   const topP = opts.topP ?? 1;
   let n = 0;
@@ -86,7 +106,7 @@ export function sampleId(logits: FloatArray, offset: number, V: number, opts: Sa
   return order[keep - 1];
 }
 
-function argmax(logits: FloatArray, offset: number, V: number): number {
+function argmax(logits: ArrayLike<number>, offset: number, V: number): number {
   let best = 1;
   for (let v = 2; v < V; v++) if (logits[offset + v] > logits[offset + best]) best = v;
   return best;
@@ -98,12 +118,17 @@ function lineLimit(opts: { maxLines?: number; stopAtNewline?: boolean }): number
   return opts.stopAtNewline === false ? Infinity : 1;
 }
 
-/** What the direct connections of a model need to continue a text (ignored by a model without them). */
+/**
+ * What the direct connections and the cache mixture need to continue a text (the direct connections are
+ * ignored by a model without them).
+ */
 export interface DirectOptions {
   /** the symbol ids before the state (the last few matter; none: the text starts here) */
   history?: ArrayLike<number>;
   /** the direct-connection term to use instead of the model's own (an adaptation of it) */
   direct?: DirectTerm;
+  /** the cache mixture (mixture.ts): every distribution is the model's mixed with the cache's */
+  mixture?: CacheMixture;
 }
 
 /** The direct-connection context of M rows, each with the same history, or undefined without direct connections. */
@@ -113,6 +138,21 @@ function directContext(model: RnnModel<FloatArray>, opts: DirectOptions, M: numb
   const ctx = new DirectContext(term, M);
   for (let m = 0; m < M; m++) ctx.set(m, opts.history ?? []);
   return ctx;
+}
+
+/** The cache histories of M rows, each with the same history, or undefined without a mixture. */
+function mixtureContext(opts: DirectOptions, M: number): MixtureContext | undefined {
+  if (!opts.mixture) return undefined;
+  const ctx = new MixtureContext(opts.mixture, M);
+  for (let m = 0; m < M; m++) ctx.set(m, opts.history ?? []);
+  return ctx;
+}
+
+/** p (V) := the distribution of row m: the model's softmax (unknown excluded), mixed with the cache's when there is one. */
+function distribution(p: Float64Array, logits: FloatArray, m: number, V: number, mctx: MixtureContext | undefined): Float64Array {
+  softmax(p, logits, m * V, V);
+  mctx?.mixInto(p, m);
+  return p;
 }
 
 export interface GenerateOptions extends SampleOptions, DirectOptions {
@@ -144,11 +184,20 @@ export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts:
   const newline = model.vocab.idOfCodePoint(10);
   const out: Generation & { state: Float32Array } = { text: '', ids: [], probs: [], logProb: 0, stop: 'length', state: s };
   const ctx = directContext(model, opts, 1);
+  const mctx = mixtureContext(opts, 1);
   let logits = stepper.outputs(s);
   ctx?.addTo(logits);
   for (let i = 0; i < opts.maxLength; i++) {
-    const id = opts.mode === 'greedy' ? argmax(logits, 0, V) : sampleId(logits, 0, V, opts, rng, scratch, order);
-    const p = softmax(probs1, logits, 0, V)[id];
+    let id: number;
+    if (mctx) {
+      distribution(probs1, logits, 0, V, mctx);
+      scratch.set(probs1);
+      id = opts.mode === 'greedy' ? argmax(probs1, 0, V) : sampleFromDistribution(scratch, V, opts, rng, order);
+    } else {
+      id = opts.mode === 'greedy' ? argmax(logits, 0, V) : sampleId(logits, 0, V, opts, rng, scratch, order);
+      softmax(probs1, logits, 0, V);
+    }
+    const p = probs1[id];
     if (id === newline && ++lines > maxLines) { out.stop = 'newline'; break; }
     out.ids.push(id);
     out.probs.push(p);
@@ -157,6 +206,7 @@ export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts:
     logits = stepper.logits;
     ctx?.push(0, id);
     ctx?.addTo(logits);
+    mctx?.push(0, id);
   }
   out.text = model.vocab.decode(out.ids);
   return out;
@@ -190,13 +240,15 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
   const p = new Float64Array(V);
   let ctx = directContext(model, opts, W);
   let ctxNext = ctx && new DirectContext(ctx.term, W);
+  let mctx = mixtureContext(opts, W);
+  let mctxNext = mctx && new MixtureContext(mctx.mixture, W);
   stepper.outputs(states);
   ctx?.addTo(stepper.logits, 1);
   for (let step = 0; step <= opts.maxLength && beams.length > 0; step++) {
     type Cand = { beam: number; id: number; prob: number; logProb: number };
     const cands: Cand[] = [];
     for (let b = 0; b < beams.length; b++) {
-      softmax(p, stepper.logits, b * V, V);
+      distribution(p, stepper.logits, b, V, mctx);
       for (let v = 1; v < V; v++) {
         if (p[v] <= 0) continue;
         const lp = beams[b].logProb + Math.log(p[v]);
@@ -222,10 +274,15 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
         ctxNext.copyRow(ctx, c.beam, w);
         ctxNext.push(w, c.id);
       }
+      if (mctx && mctxNext) {
+        mctxNext.copyRow(mctx, c.beam, w);
+        mctxNext.push(w, c.id);
+      }
     });
     beams = chosen.map((c) => ({ ids: [...beams[c.beam].ids, c.id], probs: [...beams[c.beam].probs, c.prob], logProb: c.logProb, lines: beams[c.beam].lines + (c.id === newline ? 1 : 0) }));
     [states, next] = [next, states];
     [ctx, ctxNext] = [ctxNext, ctx];
+    [mctx, mctxNext] = [mctxNext, mctx];
     if (beams.length > 0) {
       stepper.step(states, ids, true);
       ctx?.addTo(stepper.logits, beams.length);
@@ -233,6 +290,84 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
   }
   const b = best ?? { ids: [], probs: [], logProb: 0, lines: 1, stop: 'length' as const };
   return { text: model.vocab.decode(b.ids), ids: b.ids, probs: b.probs, logProb: b.logProb, stop: b.stop };
+}
+
+/**
+ * Beam search for the proposal: among every prefix of every beam kept, the one that maximises
+ * P(prefix) x (length - 1) with P(prefix) >= `minConfidence` and length >= 2 (the keystrokes it saves
+ * on average). A newline ends a beam (a proposal spans one line). The search stops as soon as no beam
+ * can lead to a better prefix: P(beam) x (maxLength - 1) <= the best saving, or P(beam) below the gate.
+ * Returns the best prefix (empty when none qualifies).
+ */
+export function beamProposal(model: RnnModel<FloatArray>, state: Float32Array, opts: BeamOptions & { minConfidence?: number }): Generation {
+  const W = opts.beamWidth ?? 4;
+  if (!(Number.isInteger(W) && W >= 1 && W <= 64)) throw new Error(`beam width must be an integer from 1 to 64, got ${W}`);
+  const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
+  const minConfidence = opts.minConfidence ?? 0;
+  const newline = model.vocab.idOfCodePoint(10);
+  const stepper = InferenceStepper.for(model, W);
+  let states = new Float32Array(L * W * H); // (L, W, H)
+  let next = new Float32Array(L * W * H);
+  for (let l = 0; l < L; l++) for (let w = 0; w < W; w++) states.set(state.subarray(l * H, (l + 1) * H), (l * W + w) * H);
+  type Beam = { ids: number[]; probs: number[]; logProb: number };
+  let beams: Beam[] = [{ ids: [], probs: [], logProb: 0 }];
+  let best: Beam | undefined;
+  let bestSaving = 0;
+  const p = new Float64Array(V);
+  let ctx = directContext(model, opts, W);
+  let ctxNext = ctx && new DirectContext(ctx.term, W);
+  let mctx = mixtureContext(opts, W);
+  let mctxNext = mctx && new MixtureContext(mctx.mixture, W);
+  const logGate = Math.log(Math.max(minConfidence, 1e-300));
+  stepper.outputs(states);
+  ctx?.addTo(stepper.logits, 1);
+  for (let step = 0; step < opts.maxLength && beams.length > 0; step++) {
+    type Cand = { beam: number; id: number; prob: number; logProb: number };
+    const cands: Cand[] = [];
+    for (let b = 0; b < beams.length; b++) {
+      distribution(p, stepper.logits, b, V, mctx);
+      for (let v = 1; v < V; v++) {
+        if (p[v] <= 0 || v === newline) continue;
+        const lp = beams[b].logProb + Math.log(p[v]);
+        if (lp < logGate || Math.exp(lp) * (opts.maxLength - 1) <= bestSaving) continue; // cannot lead to a better prefix
+        cands.push({ beam: b, id: v, prob: p[v], logProb: lp });
+      }
+    }
+    cands.sort((a, c) => c.logProb - a.logProb || a.beam - c.beam || a.id - c.id);
+    const chosen = cands.slice(0, W);
+    if (chosen.length === 0) break;
+    const ids = new Int32Array(W);
+    chosen.forEach((c, w) => {
+      ids[w] = c.id;
+      for (let l = 0; l < L; l++) next.set(states.subarray((l * W + c.beam) * H, (l * W + c.beam + 1) * H), (l * W + w) * H);
+      if (ctx && ctxNext) {
+        ctxNext.copyRow(ctx, c.beam, w);
+        ctxNext.push(w, c.id);
+      }
+      if (mctx && mctxNext) {
+        mctxNext.copyRow(mctx, c.beam, w);
+        mctxNext.push(w, c.id);
+      }
+    });
+    beams = chosen.map((c) => ({ ids: [...beams[c.beam].ids, c.id], probs: [...beams[c.beam].probs, c.prob], logProb: c.logProb }));
+    for (const beam of beams) {
+      const k = beam.ids.length;
+      const saving = Math.exp(beam.logProb) * (k - 1);
+      if (k >= 2 && saving > bestSaving) {
+        bestSaving = saving;
+        best = beam;
+      }
+    }
+    [states, next] = [next, states];
+    [ctx, ctxNext] = [ctxNext, ctx];
+    [mctx, mctxNext] = [mctxNext, mctx];
+    if (step + 1 < opts.maxLength) {
+      stepper.step(states, ids, true);
+      ctx?.addTo(stepper.logits, beams.length);
+    }
+  }
+  const b = best ?? { ids: [], probs: [], logProb: 0 };
+  return { text: model.vocab.decode(b.ids), ids: b.ids, probs: b.probs, logProb: b.logProb, stop: 'length' };
 }
 
 export interface ProposalOptions extends SampleOptions, DirectOptions {
@@ -287,7 +422,9 @@ export function propose(model: RnnModel<FloatArray>, state: Float32Array, opts: 
   const maxLines = opts.maxLines ?? 1;
   if (!(Number.isInteger(maxChars) && maxChars >= 2)) throw new Error(`the longest proposal must be at least 2 characters, got ${maxChars}`);
   const full = opts.search === 'beam'
-    ? beamSearch(model, state, { maxLength: maxChars, beamWidth: opts.beamWidth, maxLines, history: opts.history, direct: opts.direct })
+    ? maxLines === 1
+      ? beamProposal(model, state, { maxLength: maxChars, beamWidth: opts.beamWidth, minConfidence, history: opts.history, direct: opts.direct, mixture: opts.mixture })
+      : beamSearch(model, state, { maxLength: maxChars, beamWidth: opts.beamWidth, maxLines, history: opts.history, direct: opts.direct, mixture: opts.mixture })
     : opts.search === 'sample'
       ? generate(model, state, { ...opts, maxLength: maxChars, maxLines, mode: 'sample' })
       : greedyPruned(model, state, maxChars, minConfidence, maxLines, opts);
@@ -308,13 +445,15 @@ function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars
   const newline = model.vocab.idOfCodePoint(10);
   const out: Generation = { text: '', ids: [], probs: [], logProb: 0, stop: 'length' };
   const ctx = directContext(model, direct, 1);
+  const mctx = mixtureContext(direct, 1);
   let logits = stepper.outputs(s);
   ctx?.addTo(logits);
   let prob = 1, best = 0, lines = 1;
   for (let k = 1; k <= maxChars; k++) {
-    const id = argmax(logits, 0, V);
+    distribution(p, logits, 0, V, mctx);
+    const id = argmax(p, 0, V);
     if (id === newline && ++lines > maxLines) { out.stop = 'newline'; break; }
-    const pk = softmax(p, logits, 0, V)[id];
+    const pk = p[id];
     prob *= pk;
     out.ids.push(id);
     out.probs.push(pk);
@@ -326,6 +465,7 @@ function greedyPruned(model: RnnModel<FloatArray>, state: Float32Array, maxChars
       logits = stepper.logits;
       ctx?.push(0, id);
       ctx?.addTo(logits);
+      mctx?.push(0, id);
     }
   }
   out.text = model.vocab.decode(out.ids);

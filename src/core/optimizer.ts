@@ -56,13 +56,18 @@ export class Optimizer {
     this.step = step;
   }
 
-  /** Clips `grad` in place and applies one update to `params`. Returns the gradient's norm before clipping. */
-  update(params: FloatArray, grad: FloatArray): number {
-    const { name, learningRate: lr, clipMode, clip } = this.settings;
+  /**
+   * Clips `grad` in place and applies one update to `params`, at the learning rate times `lrScale`
+   * (the trainer's plateau schedule). Returns the gradient's norm before clipping; a gradient that is
+   * not finite changes nothing and returns its non-finite norm: training diverged, the caller stops.
+   */
+  update(params: FloatArray, grad: FloatArray, lrScale = 1): number {
+    const { name, clipMode, clip } = this.settings;
+    const lr = this.settings.learningRate * lrScale;
     let sumSq = 0;
     for (let i = 0; i < grad.length; i++) sumSq += grad[i] * grad[i];
     const norm = Math.sqrt(sumSq);
-    if (!Number.isFinite(norm)) throw new Error('the gradient is not finite: training diverged (try a lower learning rate)');
+    if (!Number.isFinite(norm)) return norm;
     if (clipMode === 'norm') {
       if (norm > clip) {
         const s = clip / norm;

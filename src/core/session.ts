@@ -80,7 +80,7 @@ export class CompletionSession {
     this.dynamic = opts.dynamic;
     this.learnPerCall = opts.learnPerCall ?? 1;
     if (this.dynamic && this.dynamic.model !== model) throw new Error('the dynamic evaluation belongs to another model');
-    this.hist = new Int32Array(model.direct?.config.orders ?? 0);
+    this.hist = new Int32Array(this.dynamic ? this.dynamic.historyLength : model.direct?.config.orders ?? 0);
   }
 
   /**
@@ -160,7 +160,7 @@ export class CompletionSession {
   propose(text: string, offset: number, opts: ProposalOptions = {}, base = 0): Proposal | undefined {
     const state = this.stateAt(text, offset, base);
     if (!this.model.direct) return propose(this.model, state, opts);
-    return propose(this.model, state, { ...opts, history: this.historyAt(text, offset, base), direct: opts.direct ?? this.dynamic?.adaptation });
+    return propose(this.model, state, { ...opts, history: this.historyAt(text, offset, base), direct: opts.direct ?? this.dynamic?.adaptation, mixture: opts.mixture ?? this.dynamic?.mixture });
   }
 
   /** Forgets every cached state (a new model, or the document closed). */
@@ -187,10 +187,17 @@ export class CompletionSession {
   private record(state: Float32Array, id: number, start: number, end: number): void {
     const dyn = this.dynamic!;
     let seg = this.segment;
+    const K = this.hist.length;
+    let predicted = false;
     if (seg && seg.count > 0 && seg.targets[seg.count - 1] < 0) {
       const last = seg.ends[seg.count - 1];
       if (last === start) {
         seg.targets[seg.count - 1] = id;
+        if (end > this.recordedTo) {
+          // the cache predicts id from the text before it, then counts it
+          dyn.read(id, this.hist, K - 2, K - 1, seg, seg.count - 1);
+          predicted = true;
+        }
         if (seg.count === seg.S) {
           dyn.enqueue(seg);
           seg = this.segment = undefined;
@@ -200,6 +207,10 @@ export class CompletionSession {
       }
     }
     if (end <= this.recordedTo) return;
+    if (!predicted) {
+      if (start !== this.recordedTo) dyn.mixture?.startText();
+      dyn.read(id, this.hist, K - 2, K - 1);
+    }
     this.recordedTo = end;
     if (!seg) seg = this.segment = dyn.newSegment();
     const { hiddenSize: H, layers: L } = this.model.config;

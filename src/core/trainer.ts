@@ -2,18 +2,30 @@
  * The training loop: B streams of chunks of T steps, truncated BPTT, an optimizer step per chunk,
  * periodic validation on held-out files, and a state that a checkpoint captures completely, so that a
  * resumed run continues exactly as an uninterrupted one would.
+ *
+ * Validation decides what is kept and how training goes on (the schedule):
+ *   - the best model: the parameters and direct-connection table of the lowest validation so far are
+ *     copied aside (one extra copy, no optimizer state), so that the checkpoint the editor uses is the
+ *     best one even when training goes on to overfit (job.ts writes it, and the latest state beside it);
+ *   - a plateau: after `patience` validations without an improvement of at least 0.1% on the best, both
+ *     learning rates (the RNN's optimizer and the direct table's) are halved; after MAX_REDUCTIONS
+ *     halvings in a row with no such improvement, the next plateau stops the run as 'converged';
+ *   - divergence: a validation more than 1 bit/char above the best while the training loss is worse than
+ *     it was at the best too (when only validation rises, the model is memorising: the plateau handles
+ *     that), a validation worse than uniform guessing over the vocabulary, or a loss or gradient that is
+ *     not finite stops the run as 'diverged' (nothing of the diverged state is to be saved).
  */
 import * as os from 'node:os';
 import { allocChunk, Chunk, freeChunk } from './bptt';
 import { SlicedSteps } from './threads/slices';
-import { EncodedFiles, fingerprint, StreamSampler, StreamState } from './data';
+import { EncodedFiles, fingerprint, StreamSampler, StreamState, validationSample } from './data';
 import { bitsPerChar } from './evaluate';
 import { defaultKernels } from './backends';
 import { DIRECT_LIMITS, DirectConfig, DirectConnections, DirectGradient } from './direct';
 import { Kernels } from './kernels';
 import { WasmKernels } from './wasm/backend';
 import { ModelConfig, RnnModel, validateConfig } from './model';
-import { ClipMode, DEFAULT_LEARNING_RATE, Optimizer, OptimizerName, validateOptimizerSettings } from './optimizer';
+import { ClipMode, DEFAULT_LEARNING_RATE, Optimizer, OPTIMIZER_STATE_NAMES, OptimizerName, validateOptimizerSettings } from './optimizer';
 import { Rng } from './rng';
 import { Vocab } from './vocab';
 
@@ -33,8 +45,13 @@ export interface TrainSettings {
   lineStartProb: number;
   /** validation every this many steps (and at the end) */
   valEverySteps: number;
-  /** at most this many characters per validation */
+  /** at most this many characters per validation, spread over the held-out files (data.ts, validationSample) */
   valMaxChars: number;
+  /**
+   * validations without an improvement of at least 0.1% on the best before both learning rates are
+   * halved (after MAX_REDUCTIONS halvings in a row without one, the run stops as converged); 0: never
+   */
+  patience: number;
   /** a point of loss history every this many steps */
   historyEverySteps: number;
   /** threads sharing each step (data-parallel over the streams; needs the WebAssembly backend above 1) */
@@ -60,6 +77,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   lineStartProb: 0.3,
   valEverySteps: 100,
   valMaxChars: 20000,
+  patience: 10,
   historyEverySteps: 10,
   threads: 1,
   directOrders: 8,
@@ -83,6 +101,7 @@ export function validateTrainSettings(s: TrainSettings): void {
   int('seed', 0, 0xffffffff);
   int('valEverySteps', 1, 1e9);
   int('valMaxChars', 0, 1e9);
+  int('patience', 0, 1e6);
   int('historyEverySteps', 1, 1e9);
   int('threads', 1, 64);
   int('directOrders', 0, DIRECT_LIMITS.orders.max);
@@ -108,6 +127,52 @@ export function lastValidation(history: readonly MetricPoint[]): MetricPoint | u
   return undefined;
 }
 
+/** The learning rates are multiplied by this on a plateau. */
+export const LR_DECAY = 0.5;
+/** halvings in a row without an improvement, after which the next plateau ends the run as converged */
+export const MAX_REDUCTIONS = 3;
+/** an improvement of less than this fraction of the best does not end a plateau */
+export const MIN_RELATIVE_IMPROVEMENT = 1e-3;
+/** validation this many bits/char above the best means the run diverged */
+export const DIVERGED_BITS = 1;
+/** the first validations may sit this little above uniform guessing (log2 V) before it means divergence */
+const UNIFORM_SLACK = 0.25;
+
+/**
+ * The schedule's state: what validation said so far. Saved in the checkpoint (absent from those written
+ * before it), so that a resumed run keeps the same best and lowers the rates at the same steps.
+ */
+export interface ScheduleState {
+  /** the lowest validation so far, where it was measured, and the smoothed training loss then; none before the first validation */
+  best?: { valBitsPerChar: number; step: number; charsSeen: number; loss?: number };
+  /** fingerprint of the validation sample the best was measured on: another sample starts the record afresh */
+  valFingerprint?: string;
+  /** validations since the last one that improved on the best by MIN_RELATIVE_IMPROVEMENT */
+  sinceImprovement: number;
+  /** halvings of the learning rates since that improvement */
+  reductions: number;
+  /** the factor of both learning rates: 1, then LR_DECAY per halving */
+  lrScale: number;
+}
+
+export function initialSchedule(): ScheduleState {
+  return { sinceImprovement: 0, reductions: 0, lrScale: 1 };
+}
+
+/** The parameters and direct-connection table of the best model, kept aside while training goes on. */
+export interface KeptModel {
+  /** (P) in the parameter layout */
+  params: Float32Array;
+  /** (rows, V) the direct-connection table, when the model has one */
+  table?: Float32Array;
+}
+
+/** Why a run stopped early, in one line. */
+export interface EarlyStop {
+  reason: 'converged' | 'diverged';
+  message: string;
+}
+
 /** What a resumed run needs to continue exactly where a run stopped. */
 export interface ResumeState {
   rng: number[];
@@ -128,13 +193,39 @@ export interface TrainingState {
   resume?: ResumeState;
   /** (rows) the direct-connection table's row-wise Adagrad state */
   directSumSq?: Float32Array;
+  /** the plateau schedule and the best validation (absent in checkpoints written before them) */
+  schedule?: ScheduleState;
+  /**
+   * Set in a checkpoint that holds the best model of a run that went on: the run's latest state, at this
+   * step, is in the file beside it (checkpoint.ts, latestPathOf). Such a checkpoint has no optimizer or
+   * stream state of its own.
+   */
+  latestStep?: number;
 }
 
+export type DoneReason = 'steps' | 'time' | 'stopped' | 'converged' | 'diverged';
+
 export type TrainEvent =
-  | { event: 'start'; step: number; charsSeen: number; loss: number; parameters: number; trainChars: number; valChars: number; resumedExactly: boolean }
+  | {
+      event: 'start'; step: number; charsSeen: number; loss: number; parameters: number; trainChars: number; valChars: number; resumedExactly: boolean;
+      /** set by job.ts when a resume could not continue as asked (the latest state beside it was missing...) */
+      note?: string;
+    }
   | { event: 'progress'; step: number; charsSeen: number; loss: number; charsPerSec: number; elapsedSec: number; fraction: number; etaSec: number }
-  | { event: 'val'; step: number; charsSeen: number; loss: number; valBitsPerChar: number }
-  | { event: 'done'; step: number; charsSeen: number; loss: number; valBitsPerChar?: number; reason: 'steps' | 'time' | 'stopped'; elapsedSec: number; charsPerSec: number };
+  | {
+      event: 'val'; step: number; charsSeen: number; loss: number; valBitsPerChar: number;
+      /** the best validation so far and its step (absent when this one diverged before any best) */
+      bestValBitsPerChar?: number; bestStep?: number;
+      /** the learning rates' factor after this validation (1, then halved on each plateau) */
+      lrScale: number;
+    }
+  | {
+      event: 'done'; step: number; charsSeen: number; loss: number; valBitsPerChar?: number; reason: DoneReason; elapsedSec: number; charsPerSec: number;
+      /** the best validation and its step (the model kept), when there was a validation */
+      bestValBitsPerChar?: number; bestStep?: number;
+      /** why a run stopped as 'converged' or 'diverged', in one line */
+      message?: string;
+    };
 
 export interface RunOptions {
   /** stop after this many steps in total (counting resumed ones) */
@@ -185,6 +276,8 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly train: EncodedFiles;
   readonly val: EncodedFiles | undefined;
+  /** the part of `val` that each validation reads: the same every time (data.ts, validationSample) */
+  readonly valSample: EncodedFiles | undefined;
   step = 0;
   charsSeen = 0;
   smoothLoss: number;
@@ -192,6 +285,13 @@ export class Trainer {
   lastValBitsPerChar: number | undefined;
   /** true when a resumed run restored its streams and carried state: it continues bit-exactly */
   readonly resumedExactly: boolean;
+  /** the best validation, the plateau count and the learning rates' factor */
+  schedule: ScheduleState = initialSchedule();
+  /** set when the run must stop: the schedule converged, or training diverged */
+  earlyStop: EarlyStop | undefined;
+  /** the best model's parameters and table while the live ones differ from them (allocated on the first need) */
+  private kept: KeptModel | undefined;
+  private readonly valFingerprint: string | undefined;
   private readonly rng: Rng;
   private readonly sampler: StreamSampler;
   private readonly steps: SlicedSteps;
@@ -201,7 +301,7 @@ export class Trainer {
   private readonly directRows: Int32Array | undefined;
   private readonly directGrad: DirectGradient | undefined;
 
-  private constructor(model: RnnModel, settings: TrainSettings, train: EncodedFiles, val: EncodedFiles | undefined, state?: TrainingState) {
+  private constructor(model: RnnModel, settings: TrainSettings, train: EncodedFiles, val: EncodedFiles | undefined, state?: TrainingState, kept?: KeptModel) {
     validateTrainSettings(settings);
     this.model = model;
     const V = model.config.vocabSize;
@@ -210,6 +310,9 @@ export class Trainer {
     this.settings = { ...settings, directOrders: model.direct?.config.orders ?? 0 };
     this.train = train;
     this.val = val && val.tokens.length > 0 ? val : undefined;
+    const sample = this.val && validationSample(this.val, settings.valMaxChars, model.vocab.idOfCodePoint(10));
+    this.valSample = sample && sample.names.length > 0 ? sample : undefined;
+    this.valFingerprint = this.valSample && fingerprint(this.valSample);
     const { seqLength: T, batchSize: B } = settings;
     this.optimizer = new Optimizer({ name: settings.optimizer, learningRate: settings.learningRate, clipMode: settings.clipMode, clip: settings.clip }, model.params.length);
     this.rng = new Rng(settings.seed ^ 0x5eed1e55);
@@ -225,8 +328,9 @@ export class Trainer {
     if (state) {
       this.step = state.step;
       this.charsSeen = state.charsSeen;
-      this.history = state.history.slice();
-      if (state.optimizer.name === settings.optimizer) this.optimizer.restore(state.optimizer.step, state.optimizer.state);
+      this.history = state.history.filter((p) => p.step <= state.step); // a best model's file holds the run's later points too
+      const saved = state.optimizer;
+      if (saved.name === settings.optimizer && OPTIMIZER_STATE_NAMES[saved.name].every((n) => saved.state[n])) this.optimizer.restore(saved.step, saved.state);
       if (model.direct && state.directSumSq && state.directSumSq.length === model.direct.rowCount) model.direct.rowSumSq!.set(state.directSumSq);
       const r = state.resume;
       const { layers: L, hiddenSize: H } = model.config;
@@ -240,9 +344,35 @@ export class Trainer {
       } else if (r) {
         this.smoothLoss = r.smoothLoss;
       }
-      this.lastValBitsPerChar = lastValidation(state.history)?.valBitsPerChar;
+      this.lastValBitsPerChar = lastValidation(this.history)?.valBitsPerChar;
+      this.restoreSchedule(state, kept);
     }
     this.resumedExactly = exact;
+  }
+
+  /**
+   * The saved schedule, with the best model it refers to: the live model itself when the best is at
+   * this step, else `kept`. Without the best's parameters, or on another validation sample (the data
+   * changed, or there is none), the record of the best starts afresh; the learning rates' factor stays.
+   */
+  private restoreSchedule(state: TrainingState, kept: KeptModel | undefined): void {
+    const saved = state.schedule;
+    if (!saved) return;
+    this.schedule = { ...saved, best: saved.best && { ...saved.best } };
+    const best = saved.best;
+    const sameSample = saved.valFingerprint !== undefined && saved.valFingerprint === this.valFingerprint;
+    if (best && sameSample && best.step === state.step) {
+      this.keepLive();
+    } else if (best && sameSample && kept && this.fits(kept)) {
+      this.kept = kept;
+    } else if (best) {
+      this.schedule = { sinceImprovement: 0, reductions: 0, lrScale: saved.lrScale };
+    }
+  }
+
+  private fits(kept: KeptModel): boolean {
+    const table = this.model.direct?.table;
+    return kept.params.length === this.model.params.length && (table ? kept.table?.length === table.length : kept.table === undefined);
   }
 
   /** A new model on the given data, its vocabulary built from the training files. */
@@ -255,14 +385,19 @@ export class Trainer {
 
   /**
    * Continues a saved run on the given data (encoded with the model's vocabulary). The optimizer state
-   * always carries over; the streams and carried state too when the data and chunking are unchanged.
+   * carries over when the checkpoint has it; the streams and carried state too when the data and
+   * chunking are unchanged; the schedule too, with `kept`, the best model's parameters, when the saved
+   * best is not the saved state itself (job.ts reads them from the checkpoint beside it).
    */
-  static resume(model: RnnModel, state: TrainingState, train: EncodedFiles, val: EncodedFiles | undefined, overrides: Partial<TrainSettings> = {}): Trainer {
+  static resume(model: RnnModel, state: TrainingState, train: EncodedFiles, val: EncodedFiles | undefined, overrides: Partial<TrainSettings> = {}, kept?: KeptModel): Trainer {
     const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, ...state.settings, ...overrides, hiddenSize: model.config.hiddenSize, layers: model.config.layers };
-    return new Trainer(model, settings, train, val, state);
+    return new Trainer(model, settings, train, val, state, kept);
   }
 
-  /** One optimizer step on one chunk; returns the chunk's mean loss (nats per character). */
+  /**
+   * One optimizer step on one chunk; returns the chunk's mean loss (nats per character). A loss or
+   * gradient that is not finite changes nothing and sets `earlyStop` (diverged).
+   */
   trainStep(): number {
     const { seqLength: T } = this.settings;
     const direct = this.model.direct;
@@ -270,14 +405,18 @@ export class Trainer {
     if (direct) this.steps.sumDirect(direct.table, this.directRows!, direct.config.orders);
     const { lossSum, weight } = this.steps.step(this.chunk);
     const loss = weight > 0 ? lossSum / weight : 0;
-    this.optimizer.update(this.model.params, this.steps.gradient);
+    const scale = this.schedule.lrScale;
+    if (!Number.isFinite(loss) || !Number.isFinite(this.optimizer.update(this.model.params, this.steps.gradient, scale))) {
+      this.earlyStop = { reason: 'diverged', message: `training diverged at step ${this.step + 1}: the ${Number.isFinite(loss) ? 'gradient' : 'loss'} is not finite` };
+      return loss;
+    }
     if (direct) {
       // the table's gradient: the loss summed (not averaged) over positions, for its row-wise Adagrad
       const grad = this.directGrad!;
       grad.clear();
       grad.assign(this.directRows!, this.chunk.weight, this.chunk.weight.length, direct.config.orders);
       this.steps.scatterDirect(grad, direct.config.orders, this.chunk.weight, weight);
-      direct.update(grad, this.settings.directLearningRate, this.model.kernels);
+      direct.update(grad, this.settings.directLearningRate * scale, this.model.kernels);
     }
     this.step++;
     this.charsSeen += weight;
@@ -286,15 +425,108 @@ export class Trainer {
     return loss;
   }
 
-  /** Bits per character on the held-out files (bounded by valMaxChars), recorded in the history. */
+  /**
+   * Bits per character on the validation sample (spread over the held-out files, at most valMaxChars),
+   * recorded in the history, then judged by the schedule: a new best is kept aside, a plateau lowers the
+   * learning rates or ends the run, a divergence ends it.
+   */
   validate(): number | undefined {
-    if (!this.val || this.settings.valMaxChars === 0) return undefined;
-    const bpc = bitsPerChar(this.model, this.val, { maxChars: this.settings.valMaxChars }).bitsPerChar;
+    if (!this.valSample || this.settings.valMaxChars === 0) return undefined;
+    const bpc = bitsPerChar(this.model, this.valSample).bitsPerChar;
     this.lastValBitsPerChar = bpc;
     const last = this.history[this.history.length - 1];
     if (last && last.step === this.step) last.valBitsPerChar = bpc;
     else this.history.push({ step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: bpc });
+    this.judge(bpc);
     return bpc;
+  }
+
+  /** The schedule's verdict on a validation (see the file's comment). */
+  private judge(bpc: number): void {
+    const s = this.schedule;
+    const best = s.best?.valBitsPerChar;
+    const uniform = Math.log2(this.model.config.vocabSize);
+    // validation far above the best while training still improves is memorising, not diverging
+    const memorising = s.best?.loss !== undefined && this.smoothLoss <= s.best.loss;
+    if (!Number.isFinite(bpc) || bpc > uniform + UNIFORM_SLACK || (best !== undefined && bpc > best + DIVERGED_BITS && !memorising)) {
+      const worse = !Number.isFinite(bpc) ? 'is not finite'
+        : best !== undefined && bpc > best + DIVERGED_BITS ? `is more than ${DIVERGED_BITS} bit/char above the best, ${best.toFixed(3)} at step ${s.best!.step}`
+        : `is worse than uniform guessing (${uniform.toFixed(2)} bits/char)`;
+      this.earlyStop = { reason: 'diverged', message: `training diverged at step ${this.step}: validation ${bpc.toFixed(3)} bits/char ${worse}; lower the learning rate` };
+      return;
+    }
+    if (best === undefined || bpc < best * (1 - MIN_RELATIVE_IMPROVEMENT)) {
+      s.sinceImprovement = 0;
+      s.reductions = 0;
+    } else {
+      s.sinceImprovement++;
+    }
+    if (best === undefined || bpc < best) {
+      s.best = { valBitsPerChar: bpc, step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss };
+      s.valFingerprint = this.valFingerprint;
+      this.keepLive();
+    }
+    const patience = this.settings.patience;
+    if (patience > 0 && s.sinceImprovement >= patience) {
+      if (s.reductions >= MAX_REDUCTIONS) {
+        this.earlyStop = { reason: 'converged', message: `validation has not improved on ${s.best!.valBitsPerChar.toFixed(3)} bits/char (step ${s.best!.step}) in ${patience} validations after ${MAX_REDUCTIONS} halvings of the learning rate` };
+        return;
+      }
+      s.sinceImprovement = 0;
+      s.reductions++;
+      s.lrScale *= LR_DECAY;
+    }
+  }
+
+  /** Copies the live parameters and table aside as the best model (into the same buffers each time). */
+  private keepLive(): void {
+    const table = this.model.direct?.table;
+    if (!this.kept || !this.fits(this.kept)) {
+      this.kept = { params: new Float32Array(this.model.params.length), table: table && new Float32Array(table.length) };
+    }
+    this.kept.params.set(this.model.params);
+    if (table) this.kept.table!.set(table);
+  }
+
+  /** Whether the live model is the one to keep: it is the best, or nothing was validated yet. */
+  get liveIsBest(): boolean {
+    const best = this.schedule.best;
+    return best === undefined || best.step === this.step;
+  }
+
+  /**
+   * The best model and its checkpoint's training state, when the live model is not it: the best's step
+   * and characters seen, the settings, the schedule, the run's whole history (the validations after the
+   * best show why it was kept), `latestStep` saying where the run went on, and no optimizer or stream
+   * state (job.ts writes the live state beside it). Its arrays are the trainer's own copy: encode them
+   * before training goes on.
+   */
+  keptCheckpoint(): { model: RnnModel; training: TrainingState } | undefined {
+    const best = this.schedule.best;
+    if (!best || best.step === this.step || !this.kept) return undefined;
+    const model = new RnnModel(this.model.config, this.model.vocab, this.kept.params, this.model.kernels);
+    if (this.model.direct) model.direct = new DirectConnections(this.model.direct.config, this.kept.table!);
+    const training: TrainingState = {
+      settings: { ...this.settings },
+      step: best.step,
+      charsSeen: best.charsSeen,
+      optimizer: { name: this.settings.optimizer, step: 0, state: {} },
+      history: this.history.map((p) => ({ ...p })),
+      schedule: { ...this.schedule, best: { ...best } },
+      latestStep: this.step,
+    };
+    return { model, training };
+  }
+
+  /**
+   * Puts the best model's parameters and table into the live model, for a caller that uses the model
+   * once training is over (the demo): the latest state is gone from memory after it.
+   */
+  useKeptModel(): void {
+    const best = this.schedule.best;
+    if (!best || best.step === this.step || !this.kept) return;
+    this.model.params.set(this.kept.params);
+    if (this.model.direct && this.kept.table) this.model.direct.table.set(this.kept.table);
   }
 
   /**
@@ -318,19 +550,23 @@ export class Trainer {
       return Math.min(1, Math.max(0, ...f));
     };
     emit({ event: 'start', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, parameters: this.model.params.length, trainChars: this.train.tokens.length, valChars: this.val?.tokens.length ?? 0, resumedExactly: this.resumedExactly });
-    let reason: 'steps' | 'time' | 'stopped' = 'steps';
+    let reason: DoneReason = 'steps';
     let validatedAt = -1;
+    const validate = () => {
+      const bpc = this.validate();
+      validatedAt = this.step;
+      const best = this.schedule.best;
+      if (bpc !== undefined) emit({ event: 'val', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: bpc, bestValBitsPerChar: best?.valBitsPerChar, bestStep: best?.step, lrScale: this.schedule.lrScale });
+    };
     for (;;) {
+      if (this.earlyStop) { reason = this.earlyStop.reason; break; }
       if (opts.signal?.aborted) { reason = 'stopped'; break; }
       if (opts.steps !== undefined && this.step >= opts.steps) { reason = 'steps'; break; }
       if (opts.seconds !== undefined && elapsed() >= opts.seconds) { reason = 'time'; break; }
       if (opts.steps === undefined && opts.seconds === undefined) throw new Error('run needs steps or seconds');
       this.trainStep();
-      if (this.step % this.settings.valEverySteps === 0) {
-        const bpc = this.validate();
-        validatedAt = this.step;
-        if (bpc !== undefined) emit({ event: 'val', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: bpc });
-      }
+      if (this.earlyStop) continue;
+      if (this.step % this.settings.valEverySteps === 0) validate();
       const now = performance.now();
       if (now - lastProgress >= progressMs) {
         lastProgress = now;
@@ -343,11 +579,16 @@ export class Trainer {
       }
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (validatedAt !== this.step) {
-      const bpc = this.validate();
-      if (bpc !== undefined) emit({ event: 'val', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: bpc });
+    if (validatedAt !== this.step && !this.earlyStop) {
+      validate();
+      // the last validation may find the run diverged: then nothing of its state is to be saved
+      if ((this.earlyStop as EarlyStop | undefined)?.reason === 'diverged') reason = 'diverged';
     }
-    const done = { event: 'done' as const, step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: this.lastValBitsPerChar, reason, elapsedSec: elapsed(), charsPerSec: rate() };
+    const best = this.schedule.best;
+    const done: TrainEvent & { event: 'done' } = {
+      event: 'done', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, valBitsPerChar: this.lastValBitsPerChar, reason, elapsedSec: elapsed(), charsPerSec: rate(),
+      bestValBitsPerChar: best?.valBitsPerChar, bestStep: best?.step, message: this.earlyStop?.message,
+    };
     emit(done);
     return done;
   }
@@ -372,6 +613,7 @@ export class Trainer {
       optimizer: { name: this.settings.optimizer, step: this.optimizer.step, state: optimState },
       history: this.history.map((p) => ({ ...p })),
       directSumSq: this.model.direct?.rowSumSq ? Float32Array.from(this.model.direct.rowSumSq) : undefined,
+      schedule: { ...this.schedule, best: this.schedule.best && { ...this.schedule.best } },
       resume: {
         rng: this.rng.getState(),
         streams: this.sampler.getState(),

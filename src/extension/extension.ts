@@ -40,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
     const dyn = completions.service.adaptation;
     const adaptation = dyn
       ? `- Adaptation on: ${dyn.segmentsLearned.toLocaleString()} segments learned in this window, ${dyn.adaptation.adaptedRows.toLocaleString()} adapted contexts (${(dyn.adaptation.bytes / 2 ** 20).toFixed(1)} MB of ${dyn.options.maxMB} MB; **Char RNN: Reset Adaptation** forgets them)\n`
+        + (dyn.mixture ? `- Cache: ${dyn.mixture.cache.counted.toLocaleString()} characters of the text read and typed counted (${(dyn.mixture.bytes / 2 ** 20).toFixed(1)} MB of ${dyn.mixture.options.maxMB} MB), mixed with the model by weights learned from ${dyn.mixture.learned.toLocaleString()} characters\n` : '')
       : '- Adaptation off (the model has no direct connections, or `charRnn.completion.adapt` is off)\n';
     return `## Completions\n\n- ${completions.enabled ? 'On' : 'Off'}; ${c.shown.toLocaleString()} suggestions shown, ${c.accepted.toLocaleString()} accepted, ${c.acceptedChars.toLocaleString()} characters inserted (counted on this machine only; **Char RNN: Reset Completion Counters** clears them)\n${adaptation}`;
   });

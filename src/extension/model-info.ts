@@ -32,12 +32,19 @@ export function formatModelInfo(store: ModelStore, corpus: CorpusReport | undefi
     lines.push('');
     if (training) {
       const s = training.settings;
-      const lastVal = lastValidation(training.history);
-      const last = training.history[training.history.length - 1];
+      const best = training.schedule?.best;
+      const lastVal = lastValidation(training.history.filter((p) => p.step <= training.step));
+      const last = training.history.filter((p) => p.step <= training.step).pop();
       lines.push('## Training', '');
       lines.push(`- Steps: ${training.step.toLocaleString()}, characters seen: ${Math.round(training.charsSeen).toLocaleString()}`);
+      if (training.latestStep !== undefined) {
+        lines.push(`- This is the best model by validation; the run went on to step ${training.latestStep.toLocaleString()} (its latest state is beside the checkpoint, and Resume Training continues from it)`);
+      }
       if (last) lines.push(`- Training loss (smoothed): ${last.loss.toFixed(3)} nats/char`);
-      if (lastVal) lines.push(`- Validation: ${lastVal.valBitsPerChar!.toFixed(3)} bits/char (at step ${lastVal.step.toLocaleString()})`);
+      if (best) lines.push(`- Validation: ${best.valBitsPerChar.toFixed(3)} bits/char (the best, at step ${best.step.toLocaleString()})`);
+      else if (lastVal) lines.push(`- Validation: ${lastVal.valBitsPerChar!.toFixed(3)} bits/char (at step ${lastVal.step.toLocaleString()})`);
+      const sc = training.schedule;
+      if (sc && sc.lrScale < 1) lines.push(`- Learning rates lowered to x${sc.lrScale} after validation stopped improving`);
       lines.push(`- Settings: ${s.optimizer}, learning rate ${s.learningRate}, clip ${s.clipMode} ${s.clip}, ${s.seqLength} steps x ${s.batchSize} streams, seed ${s.seed}, ${s.threads ?? 1} thread${(s.threads ?? 1) > 1 ? 's' : ''}`);
       lines.push('');
       const points = training.history.filter((p) => p.valBitsPerChar !== undefined).slice(-20);

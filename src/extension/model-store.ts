@@ -2,11 +2,13 @@
  * The workspace's model: one checkpoint file in the extension's storage folder (the workspace's, or
  * the global one when no folder is open), loaded on activation and again whenever training writes it,
  * so that completions work right after a restart. A corrupt or foreign file is reported, never thrown.
+ * It holds the best model by validation; while a run's latest state is another, that state is in
+ * `model.latest.safetensors` beside it (core/job.ts), which Resume Training continues from.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { decodeCheckpoint, LoadedCheckpoint } from '../core/checkpoint';
+import { decodeCheckpoint, latestPathOf, LoadedCheckpoint } from '../core/checkpoint';
 import { fastKernels } from '../core/kernels';
 import { releaseModel } from '../core/model';
 import { writeFileAtomic } from '../core/safetensors';
@@ -70,9 +72,10 @@ export class ModelStore implements vscode.Disposable {
     if (previous.kind === 'loaded') releaseModel(previous.checkpoint.model);
   }
 
-  /** Deletes the checkpoint: the workspace has no model any more. */
+  /** Deletes the checkpoint and the latest state beside it: the workspace has no model any more. */
   async reset(): Promise<void> {
     await fsp.rm(this.checkpointPath, { force: true });
+    await fsp.rm(latestPathOf(this.checkpointPath), { force: true });
     this.replace({ kind: 'none' });
   }
 
@@ -83,6 +86,7 @@ export class ModelStore implements vscode.Disposable {
     decodeCheckpoint(bytes, path.basename(file), fastKernels);
     await fsp.mkdir(this.folder, { recursive: true });
     await writeFileAtomic(this.checkpointPath, bytes);
+    await fsp.rm(latestPathOf(this.checkpointPath), { force: true }); // the latest state of the model replaced
     const state = await this.load();
     if (state.kind !== 'loaded') throw new Error(state.kind === 'invalid' ? state.message : 'the imported model could not be read back');
     return state.checkpoint;

@@ -49,6 +49,8 @@ export interface Settings {
     adapt: boolean;
     /** the most megabytes of adapted rows */
     adaptMB: number;
+    /** the most megabytes of the cache of the text read and typed (mixed with the model) */
+    cacheMB: number;
   };
 }
 
@@ -76,6 +78,7 @@ export const NUMBER_RULES = {
   'completion.multiline': { default: 1, min: 1, max: 10, integer: true },
   'completion.debounceMs': { default: 0, min: 0, max: 2000, integer: true },
   'completion.adaptMB': { default: 32, min: 1, max: 512 },
+  'completion.cacheMB': { default: 32, min: 1, max: 512 },
 } satisfies Record<string, NumberRule>;
 
 export function readSettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('charRnn')): Settings {
@@ -126,6 +129,7 @@ export function readSettings(config: vscode.WorkspaceConfiguration = vscode.work
       debounceMs: number('completion.debounceMs'),
       adapt: config.get<unknown>('completion.adapt') !== false,
       adaptMB: number('completion.adaptMB'),
+      cacheMB: number('completion.cacheMB'),
     },
   };
 }

@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DirectConnections } from '../core/direct';
-import { lastValidation } from '../core/trainer';
+import { DoneReason, lastValidation } from '../core/trainer';
 import { formatModelInfo, CorpusReport } from './model-info';
 import { ModelState, ModelStore } from './model-store';
 import { editorExcludes, readSettings, Settings } from './settings';
@@ -363,7 +363,7 @@ export class WorkspaceTraining implements vscode.Disposable {
         void this.store.load(); // completions pick up the newer model
         break;
       case 'done':
-        this.output.appendLine(`Training ${m.reason === 'stopped' ? 'stopped' : 'finished'} at step ${m.step}: loss ${m.loss.toFixed(3)}${m.valBitsPerChar !== undefined ? `, validation ${m.valBitsPerChar.toFixed(3)} bits/char` : ''}, ${Math.round(m.charsPerSec).toLocaleString()} chars/s over ${m.elapsedSec.toFixed(0)} s.`);
+        this.output.appendLine(`Training ${DONE_VERB[m.reason]} at step ${m.step}: loss ${m.loss.toFixed(3)}${m.valBitsPerChar !== undefined ? `, validation ${m.valBitsPerChar.toFixed(3)} bits/char` : ''}, ${Math.round(m.charsPerSec).toLocaleString()} chars/s over ${m.elapsedSec.toFixed(0)} s.${m.message ? ` ${capitalise(m.message)}.` : ''} ${keptSentence(m)}`);
         break;
       case 'error':
         this.output.appendLine(`Training failed: ${m.message}`);
@@ -377,8 +377,12 @@ export class WorkspaceTraining implements vscode.Disposable {
     if (outcome.kind === 'done') {
       if (kind !== 'fineTune') {
         const m = outcome.message;
-        const quality = m.valBitsPerChar !== undefined ? ` Validation: ${m.valBitsPerChar.toFixed(2)} bits/char.` : '';
-        void vscode.window.showInformationMessage(`Char RNN ${m.reason === 'stopped' ? 'stopped' : 'finished'} training after ${m.step.toLocaleString()} steps.${quality}`);
+        if (m.reason === 'diverged') {
+          void vscode.window.showWarningMessage(`Char RNN: ${m.message ?? 'training diverged'}. ${keptSentence(m)}`);
+        } else {
+          const quality = m.kept.valBitsPerChar !== undefined ? ` ${keptSentence(m)}` : '';
+          void vscode.window.showInformationMessage(`Char RNN ${DONE_VERB[m.reason]} training after ${m.step.toLocaleString()} steps.${quality}`);
+        }
       }
       this.showModelState(state);
       return;
@@ -401,9 +405,10 @@ export class WorkspaceTraining implements vscode.Disposable {
 
   private showModelState(state: ModelState): void {
     if (state.kind === 'loaded') {
-      const history = state.checkpoint.training?.history ?? [];
-      const lastVal = lastValidation(history)?.valBitsPerChar;
-      this.status.set({ kind: 'ready', bitsPerChar: lastVal, savedAt: state.savedAt, steps: state.checkpoint.training?.step ?? 0 });
+      const training = state.checkpoint.training;
+      // the model's own validation: the best one when the run went on past it
+      const bitsPerChar = training?.schedule?.best?.valBitsPerChar ?? lastValidation(training?.history ?? [])?.valBitsPerChar;
+      this.status.set({ kind: 'ready', bitsPerChar, savedAt: state.savedAt, steps: training?.step ?? 0 });
     } else if (state.kind === 'invalid') {
       this.status.set({ kind: 'error', message: `the stored model cannot be read: ${state.message}` });
     } else {
@@ -415,4 +420,20 @@ export class WorkspaceTraining implements vscode.Disposable {
     clearTimeout(this.saveTimer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** How a training job ended, as a verb: 'finished', 'converged'... */
+const DONE_VERB: Record<DoneReason, string> = { steps: 'finished', time: 'finished', stopped: 'stopped', converged: 'converged', diverged: 'diverged' };
+
+/** Which model the checkpoint holds after a job: the best by validation, and where the latest state went. */
+function keptSentence(m: TrainerMessage & { type: 'done' }): string {
+  const k = m.kept;
+  if (!k.written) return 'The model was not changed.';
+  if (k.valBitsPerChar === undefined) return `Kept the latest model (step ${k.step.toLocaleString()}; no validation files).`;
+  const latest = k.latestStep !== undefined ? ` (the latest state, step ${k.latestStep.toLocaleString()}, is kept beside it for Resume Training)` : '';
+  return `Kept the best model: step ${k.step.toLocaleString()}, validation ${k.valBitsPerChar.toFixed(2)} bits/char${latest}.`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

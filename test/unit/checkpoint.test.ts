@@ -207,6 +207,50 @@ describe('checkpoint', () => {
       assert.deepEqual(resumed.snapshot().history, uninterrupted.snapshot().history);
     });
 
+    it('the schedule and latest_step round-trip; a checkpoint written before them loads and resumes', () => {
+      const first = makeTrainer(4);
+      const state = first.snapshot();
+      assert.ok(state.schedule!.best, 'the validations left a best');
+      const loaded = decodeCheckpoint(encodeCheckpoint(first.model, { ...state, latestStep: 9 }));
+      assert.deepEqual(loaded.training!.schedule, state.schedule);
+      assert.equal(loaded.training!.latestStep, 9);
+      // an old checkpoint: the same file without the metadata this version added
+      const old = reencode(encodeCheckpoint(first.model, state), (_t, m) => {
+        delete m.schedule;
+        delete m.latest_step;
+      });
+      const decoded = decodeCheckpoint(old);
+      assert.equal(decoded.training!.schedule, undefined);
+      assert.equal(decoded.training!.latestStep, undefined);
+      const v = decoded.model.vocab;
+      const resumed = Trainer.resume(decoded.model, decoded.training!, encodeFiles(v, TRAIN_FILES), encodeFiles(v, VAL_FILES));
+      assert.equal(resumed.resumedExactly, true);
+      assert.deepEqual(resumed.schedule, { sinceImprovement: 0, reductions: 0, lrScale: 1 }, 'the record of the best starts afresh');
+      const uninterrupted = makeTrainer(8);
+      for (let i = 0; i < 4; i++) {
+        resumed.trainStep();
+        if (resumed.step % SETTINGS.valEverySteps === 0) resumed.validate();
+      }
+      assertSameFloats(resumed.model.params, uninterrupted.model.params, 'params after 8 steps');
+      assert.ok(resumed.schedule.best!.step >= 6, 'the resumed run records a best of its own');
+    });
+
+    it('refuses a schedule of the wrong shape, naming the field', () => {
+      const good = encodeCheckpoint(makeTrainer(2).model, makeTrainer(2).snapshot());
+      const cases: [unknown, RegExp][] = [
+        [null, /metadata 'schedule' must be a JSON object/],
+        [{ sinceImprovement: -1, reductions: 0, lrScale: 1 }, /'sinceImprovement' must be a whole number/],
+        [{ sinceImprovement: 0, reductions: '2', lrScale: 1 }, /'reductions' must be a whole number/],
+        [{ sinceImprovement: 0, reductions: 0, lrScale: 2 }, /'lrScale' must be a number in \(0, 1\]/],
+        [{ sinceImprovement: 0, reductions: 0, lrScale: 1, best: { valBitsPerChar: 1, step: 99, charsSeen: 0 } }, /'best\.step' must be a whole number up to 'step' \(2\)/],
+        [{ sinceImprovement: 0, reductions: 0, lrScale: 1, best: { valBitsPerChar: 'x', step: 1, charsSeen: 0 } }, /'best\.valBitsPerChar'/],
+      ];
+      for (const [schedule, pattern] of cases) {
+        assertRefused(() => decodeCheckpoint(reencode(good, (_t, m) => { m.schedule = JSON.stringify(schedule); })), pattern);
+      }
+      assertRefused(() => decodeCheckpoint(reencode(good, (_t, m) => { m.latest_step = '1'; })), /'latest_step' must be a whole number from 'step' \(2\) up/);
+    });
+
     it('a model without training state round-trips and has no training state', () => {
       const model = RnnModel.create({ vocabSize: SYMBOLS.length, hiddenSize: 16, layers: 1 }, vocab(), 3);
       const bytes = encodeCheckpoint(model);

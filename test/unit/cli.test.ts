@@ -165,6 +165,24 @@ describe('char-rnn CLI (dist/cli.js)', function () {
       assert.equal(loaded.training!.settings.batchSize, 4, 'the saved settings carry over');
     });
 
+    it('train ends by saying which model it kept: the best by validation', () => {
+      const out = path.join(tmp, 'kept.safetensors');
+      const stdout = ok(['train', corpus, '--out', out, '--steps', '3', '--hidden', '16', '--batch', '4', '--seq', '16', '--val-fraction', '0.3']);
+      const lines = stdout.trim().split('\n');
+      assert.match(lines[lines.length - 1], /^saved .*kept\.safetensors: kept the best model: step 3, validation \d+\.\d{3} bits\/char$/);
+      assert.match(stdout, /^Split: \d+ train, \d+ val \(.*by file .*near-duplicate group/m);
+    });
+
+    it('a diverged run (--lr 10) stops with one line, exit status 2, and leaves the good checkpoint as it was', () => {
+      const good = path.join(tmp, 'good.safetensors');
+      fs.copyFileSync(fixture, good);
+      const before = fs.readFileSync(good);
+      assertUserError(['train', corpus, '--resume', good, '--out', good, '--lr', '10', '--clip', '1e9', '--direct-lr', '10', '--steps', '300'],
+        /^char-rnn: training diverged at step \d+: .*; .*good\.safetensors was left as it was: kept the best model: step 3, validation \d+\.\d{3} bits\/char$/);
+      assert.ok(fs.readFileSync(good).equals(before), 'the checkpoint is unchanged');
+      assert.ok(!fs.existsSync(path.join(tmp, 'good.latest.safetensors')));
+    });
+
     it('sample prints text that starts with the prefix, deterministically for a seed', () => {
       const args = ['sample', '--model', fixture, '--prefix', 'ab', '--length', '20', '--seed', '1'];
       const a = ok(args);

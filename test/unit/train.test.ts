@@ -39,23 +39,39 @@ describe('trainer', () => {
   });
 
   for (const optimizer of ['adam', 'adagrad'] as const) {
-    it(`resumed from a checkpoint equals uninterrupted training (${optimizer}, 2 layers, carried state)`, () => {
+    it(`resumed from a checkpoint equals uninterrupted training (${optimizer}, 2 layers, carried state, validation schedule)`, () => {
       const { vocab, data } = textData(['if (a) { return b; }\n'.repeat(15), 'let x = 1;\nlet y = 2;\n'.repeat(10)]);
-      const settings: TrainSettings = { ...small, layers: 2, optimizer, learningRate: optimizer === 'adam' ? 0.01 : 0.1, clipMode: optimizer === 'adam' ? 'norm' : 'value' };
-      const straight = Trainer.create(vocab, data, undefined, settings);
-      for (let i = 0; i < 10; i++) straight.trainStep();
-      const first = Trainer.create(vocab, data, undefined, settings);
-      for (let i = 0; i < 4; i++) first.trainStep();
+      const val = textData(['if (b) { return a; }\nlet z = 3;\n'.repeat(4)], vocab).data;
+      // a validation every 2 steps and a patience of 1: the best, the counts and the rates' factor all move
+      const settings: TrainSettings = { ...small, layers: 2, optimizer, learningRate: optimizer === 'adam' ? 0.01 : 0.1, clipMode: optimizer === 'adam' ? 'norm' : 'value', valEverySteps: 2, patience: 1 };
+      const advance = (t: Trainer, steps: number) => {
+        for (let i = 0; i < steps; i++) {
+          t.trainStep();
+          if (t.step % settings.valEverySteps === 0) t.validate();
+        }
+      };
+      const straight = Trainer.create(vocab, data, val, settings);
+      advance(straight, 10);
+      const first = Trainer.create(vocab, data, val, settings);
+      advance(first, 4);
       const saved = decodeCheckpoint(encodeCheckpoint(first.model, first.snapshot()));
-      const resumed = Trainer.resume(saved.model, saved.training!, data, undefined);
+      const keptFile = first.keptCheckpoint();
+      const kept = keptFile && decodeCheckpoint(encodeCheckpoint(keptFile.model, keptFile.training)).model;
+      const resumed = Trainer.resume(saved.model, saved.training!, data, val, {}, kept && { params: kept.params, table: kept.direct?.table });
       assert.equal(resumed.resumedExactly, true);
       assert.equal(resumed.step, 4);
-      for (let i = 0; i < 6; i++) resumed.trainStep();
+      assert.deepEqual(resumed.schedule, first.schedule);
+      advance(resumed, 6);
       assert.ok(bytesOf(resumed.model.params).equals(bytesOf(straight.model.params)), 'parameters differ');
       for (const [name, arr] of Object.entries(straight.optimizer.state)) {
         assert.ok(bytesOf(resumed.optimizer.state[name]).equals(bytesOf(arr)), `optimizer state ${name} differs`);
       }
       assert.equal(resumed.optimizer.step, 10);
+      assert.deepEqual(resumed.schedule, straight.schedule);
+      assert.ok(straight.schedule.best !== undefined, 'validation ran');
+      const keptNow = [resumed, straight].map((t) => t.keptCheckpoint()?.model.params);
+      assert.ok(keptNow[0] === keptNow[1] || bytesOf(keptNow[0]!).equals(bytesOf(keptNow[1]!)), 'the kept best model differs');
+      assert.ok(Buffer.from(encodeCheckpoint(resumed.model, resumed.snapshot())).equals(Buffer.from(encodeCheckpoint(straight.model, straight.snapshot()))), 'the checkpoints differ');
     });
   }
 

@@ -106,7 +106,7 @@ export class CompletionsFeature implements vscode.Disposable {
     const model = state.kind === 'loaded' ? state.checkpoint.model : undefined;
     const settings = readSettings().completion;
     const on = settings.enabled && model !== undefined;
-    this.service.setModel(on ? model : undefined, { enabled: settings.adapt, options: { maxMB: settings.adaptMB } });
+    this.service.setModel(on ? model : undefined, { enabled: settings.adapt, options: { maxMB: settings.adaptMB, mixture: { maxMB: settings.cacheMB } } });
     if (on && !this.isActive) {
       this.active = [
         vscode.languages.registerInlineCompletionItemProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {

@@ -50,6 +50,8 @@ async function run(job: TrainJobRequest): Promise<void> {
       paths: job.roots,
       out: job.out,
       resume: job.resume,
+      // a short fine-tuning adapts the model in use (the best), not a latest state that may have overfit
+      continueFrom: job.kind === 'fineTune' ? 'kept' : 'latest',
       settings: job.settings,
       corpus: { ...job.corpus, signal: controller.signal },
       seconds: job.seconds,
@@ -79,6 +81,7 @@ async function run(job: TrainJobRequest): Promise<void> {
             break;
           }
           case 'start':
+            if (e.note) send({ type: 'log', message: e.note });
             send({ type: 'start', step: e.step, charsSeen: e.charsSeen, parameters: e.parameters, trainChars: e.trainChars, valChars: e.valChars, resumedExactly: e.resumedExactly, backend: kernels.name, threads: job.settings.threads ?? 1 });
             break;
           case 'progress':
@@ -88,14 +91,17 @@ async function run(job: TrainJobRequest): Promise<void> {
             send({ type: 'val', step: e.step, charsSeen: e.charsSeen, loss: e.loss, valBitsPerChar: e.valBitsPerChar });
             break;
           case 'checkpoint':
-            send({ type: 'checkpoint', step: e.step, charsSeen: e.charsSeen, loss: e.loss, path: e.path });
+            send({ type: 'checkpoint', step: e.step, charsSeen: e.charsSeen, loss: e.loss, path: e.path, keptStep: e.keptStep });
             break;
           case 'done':
             break; // reported below, once the final checkpoint is written
         }
       },
-    }).then(({ trainer, done }) => {
-      send({ type: 'done', step: done.step, charsSeen: done.charsSeen, loss: done.loss, valBitsPerChar: done.valBitsPerChar, reason: done.reason, elapsedSec: done.elapsedSec, charsPerSec: done.charsPerSec, history: trainer.history });
+    }).then(({ trainer, done, kept }) => {
+      send({
+        type: 'done', step: done.step, charsSeen: done.charsSeen, loss: done.loss, valBitsPerChar: done.valBitsPerChar, reason: done.reason, elapsedSec: done.elapsedSec, charsPerSec: done.charsPerSec, history: trainer.history,
+        message: done.message, kept: { step: kept.step, valBitsPerChar: kept.valBitsPerChar, latestStep: kept.latestStep, written: kept.written },
+      });
       trainer.dispose();
     });
   } catch (err) {

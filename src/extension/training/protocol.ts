@@ -3,7 +3,7 @@
  * dist/trainer-process.js): one type per message, both sides import these definitions.
  */
 import type { SkipReason } from '../../core/corpus';
-import type { MetricPoint, TrainSettings } from '../../core/trainer';
+import type { DoneReason, MetricPoint, TrainSettings } from '../../core/trainer';
 
 /** What to train: the extension host decides, the training process does it. */
 export interface TrainJobRequest {
@@ -71,7 +71,14 @@ export type TrainerMessage =
   | { type: 'start'; step: number; charsSeen: number; parameters: number; trainChars: number; valChars: number; resumedExactly: boolean; backend: string; threads: number }
   | { type: 'progress'; step: number; charsSeen: number; loss: number; charsPerSec: number; elapsedSec: number; fraction: number; etaSec: number }
   | { type: 'val'; step: number; charsSeen: number; loss: number; valBitsPerChar: number }
-  | { type: 'checkpoint'; step: number; charsSeen: number; loss: number; path: string }
-  | { type: 'done'; step: number; charsSeen: number; loss: number; valBitsPerChar?: number; reason: 'steps' | 'time' | 'stopped'; elapsedSec: number; charsPerSec: number; history: MetricPoint[] }
+  /** the checkpoint at `path` was written: it holds the model of step `keptStep` (the best by validation), the run is at `step` */
+  | { type: 'checkpoint'; step: number; charsSeen: number; loss: number; path: string; keptStep: number }
+  | {
+      type: 'done'; step: number; charsSeen: number; loss: number; valBitsPerChar?: number; reason: DoneReason; elapsedSec: number; charsPerSec: number; history: MetricPoint[];
+      /** why the run stopped early ('converged', 'diverged'), in one line */
+      message?: string;
+      /** the model the checkpoint holds: its step and validation (the best one), and where the latest state is when it is another */
+      kept: { step: number; valBitsPerChar?: number; latestStep?: number; written: boolean };
+    }
   /** the job failed; `user` errors are about the input (no files, bad checkpoint), not bugs */
   | { type: 'error'; message: string; kind: 'user' | 'internal' };
