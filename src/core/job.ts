@@ -185,6 +185,12 @@ async function loadResumePoint(file: string, kernels: Kernels, continueFrom: 'la
       const kept = keptCopy(loaded);
       return { checkpoint: latest.checkpoint, kept, keptPath: file, keptStep: t.step };
     }
+    if (latest.checkpoint?.training && latest.checkpoint.training.step > t.latestStep && (latest.checkpoint.training.schedule?.best?.step ?? -1) > t.step) {
+      // the process stopped between writing a newer latest state and its best model: the latest state is
+      // complete and newer than both files' pair; its best model was never written, so it is looked for afresh
+      releaseModel(loaded.model);
+      return { checkpoint: latest.checkpoint, keptPath: file, note: `the best model found after step ${t.step} was not saved before the run stopped: continuing from the latest state (step ${latest.checkpoint.training.step}), the best is looked for afresh` };
+    }
     if (latest.checkpoint) releaseModel(latest.checkpoint.model);
     const why = latest.problem ?? 'holds another run';
     return { checkpoint: loaded, keptPath: file, keptStep: t.step, note: `the latest state ${latestPath} ${why}: continuing from the best model (step ${t.step}) with a fresh optimizer state` };

@@ -162,7 +162,8 @@ describe('Train on Workspace', function () {
     const resumed = nextMessage(api, 'start', 20_000);
     void vscode.commands.executeCommand('charRnn.resumeTraining');
     const start = await resumed;
-    assert.equal(start.step, saved.step, 'resumed from the checkpoint\'s step');
+    // at least the announced checkpoint's step: a later periodic save may have been under way when it was killed
+    assert.ok(start.step >= saved.step, `resumed from step ${start.step}, the checkpoint announced step ${saved.step}`);
     await api.controller.stop();
   });
 
