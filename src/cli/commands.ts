@@ -15,7 +15,7 @@ import { CompletionSession } from '../core/session';
 import { flag, list, num, parse, requireStr, str, UsageError } from './args';
 
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 --top-k 0 --top-p 1 --seed 1 --greedy --json]';
-export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.5 --json]';
+export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.4 --json]';
 export const EVAL_USAGE = `char-rnn eval --model FILE [--model FILE...] <path...> [--ksr --max-chars N --bpc-chars N --min-confidence G --curve
     --baselines PATH... --no-dynamic --no-cache --adapt-lr 0.1 --adapt-segment 16 --beam-width 4 --json]`;
 

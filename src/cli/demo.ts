@@ -65,11 +65,11 @@ export async function demoCommand(args: string[], out: NodeJS.WriteStream): Prom
   const val = trainer.val;
   if (val) {
     const bpc = bitsPerChar(model, val, { maxChars: 50_000 });
-    // as the editor runs by default: the direct connections adapt to the text being typed
+    // as the editor runs by default: the direct connections adapt to the text being typed, and the cache of it is mixed in
     const dynamic = model.direct ? new DynamicEvaluation(model) : undefined;
     const ksr = keystrokeSavings(model, heldOut.map((f) => f.text), { maxTypedChars: 3000, session: { dynamic } });
     dynamic?.dispose();
-    out.write(`\nHeld-out: ${bpc.bitsPerChar.toFixed(3)} bits/char over ${bpc.chars} characters; keystroke savings ${(ksr.ksr * 100).toFixed(1)}% over ${ksr.chars} characters (${ksr.accepted} of ${ksr.shown} proposals accepted)\n`);
+    out.write(`\nHeld-out: ${bpc.bitsPerChar.toFixed(3)} bits/char over ${bpc.chars} characters; keystroke savings with the editor's adaptation ${(ksr.ksr * 100).toFixed(1)}% over ${ksr.chars} characters (${ksr.accepted} of ${ksr.shown} proposals accepted)\n`);
   }
   out.write(`\nTry: node dist/cli.js complete --model ${outPath} --file <some file> --offset <n>\n`);
   return 0;

@@ -25,7 +25,7 @@ export interface CompletionSettings {
 
 export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
   maxChars: 40,
-  minConfidence: 0.5,
+  minConfidence: 0.4,
   maxLines: 1,
   mode: 'mostLikely',
   temperature: 0.8,

@@ -212,6 +212,33 @@ export function generate(model: RnnModel<FloatArray>, state: Float32Array, opts:
   return out;
 }
 
+/**
+ * Row w of the next step continues beam chosen[w].beam with chosen[w].id: its state (next (L, W, H)
+ * from states) and its histories; returns the ids (W) to step with.
+ */
+function extendBeams(
+  chosen: readonly { beam: number; id: number }[],
+  s: { states: Float32Array; next: Float32Array; L: number; W: number; H: number },
+  ctx: DirectContext | undefined, ctxNext: DirectContext | undefined,
+  mctx: MixtureContext | undefined, mctxNext: MixtureContext | undefined,
+): Int32Array {
+  const { states, next, L, W, H } = s;
+  const ids = new Int32Array(W);
+  chosen.forEach((c, w) => {
+    ids[w] = c.id;
+    for (let l = 0; l < L; l++) next.set(states.subarray((l * W + c.beam) * H, (l * W + c.beam + 1) * H), (l * W + w) * H);
+    if (ctx && ctxNext) {
+      ctxNext.copyRow(ctx, c.beam, w);
+      ctxNext.push(w, c.id);
+    }
+    if (mctx && mctxNext) {
+      mctxNext.copyRow(mctx, c.beam, w);
+      mctxNext.push(w, c.id);
+    }
+  });
+  return ids;
+}
+
 export interface BeamOptions extends DirectOptions {
   maxLength: number;
   beamWidth?: number;
@@ -266,19 +293,7 @@ export function beamSearch(model: RnnModel<FloatArray>, state: Float32Array, opt
     }
     cands.sort((a, c) => c.logProb - a.logProb || a.beam - c.beam || a.id - c.id);
     const chosen = cands.slice(0, W);
-    const ids = new Int32Array(W);
-    chosen.forEach((c, w) => {
-      ids[w] = c.id;
-      for (let l = 0; l < L; l++) next.set(states.subarray((l * W + c.beam) * H, (l * W + c.beam + 1) * H), (l * W + w) * H);
-      if (ctx && ctxNext) {
-        ctxNext.copyRow(ctx, c.beam, w);
-        ctxNext.push(w, c.id);
-      }
-      if (mctx && mctxNext) {
-        mctxNext.copyRow(mctx, c.beam, w);
-        mctxNext.push(w, c.id);
-      }
-    });
+    const ids = extendBeams(chosen, { states, next, L, W, H }, ctx, ctxNext, mctx, mctxNext);
     beams = chosen.map((c) => ({ ids: [...beams[c.beam].ids, c.id], probs: [...beams[c.beam].probs, c.prob], logProb: c.logProb, lines: beams[c.beam].lines + (c.id === newline ? 1 : 0) }));
     [states, next] = [next, states];
     [ctx, ctxNext] = [ctxNext, ctx];
@@ -336,19 +351,7 @@ export function beamProposal(model: RnnModel<FloatArray>, state: Float32Array, o
     cands.sort((a, c) => c.logProb - a.logProb || a.beam - c.beam || a.id - c.id);
     const chosen = cands.slice(0, W);
     if (chosen.length === 0) break;
-    const ids = new Int32Array(W);
-    chosen.forEach((c, w) => {
-      ids[w] = c.id;
-      for (let l = 0; l < L; l++) next.set(states.subarray((l * W + c.beam) * H, (l * W + c.beam + 1) * H), (l * W + w) * H);
-      if (ctx && ctxNext) {
-        ctxNext.copyRow(ctx, c.beam, w);
-        ctxNext.push(w, c.id);
-      }
-      if (mctx && mctxNext) {
-        mctxNext.copyRow(mctx, c.beam, w);
-        mctxNext.push(w, c.id);
-      }
-    });
+    const ids = extendBeams(chosen, { states, next, L, W, H }, ctx, ctxNext, mctx, mctxNext);
     beams = chosen.map((c) => ({ ids: [...beams[c.beam].ids, c.id], probs: [...beams[c.beam].probs, c.prob], logProb: c.logProb }));
     for (const beam of beams) {
       const k = beam.ids.length;

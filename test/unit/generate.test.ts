@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { beamSearch, generate, propose, sampleId, softmax } from '../../src/core/generate';
+import { beamProposal, beamSearch, generate, propose, sampleId, softmax } from '../../src/core/generate';
 import { InferenceStepper, zeroState } from '../../src/core/model';
 import { Rng } from '../../src/core/rng';
-import { bigramModel } from './helpers';
+import { bigramModel, smallModel } from './helpers';
 
 const V = 7;
 const logits = Float32Array.from([5, 1.0, 2.0, 0.5, -1.0, 1.5, 0.0]); // index 0 is the unknown symbol: never drawn
@@ -109,5 +109,38 @@ describe('beam search and the proposal rule', () => {
     new InferenceStepper(model).step(state, [1], false);
     const p = propose(model, state, { minConfidence: 0.4 });
     assert.equal(p, undefined);
+  });
+});
+
+describe('the proposal\'s beam search', () => {
+  it('finds the prefix with the largest P(prefix) x (length - 1), as an exhaustive search does', () => {
+    for (const seed of [1, 2, 3]) {
+      const model = smallModel(['abcabcab cab'], 16, 1, seed); // symbols '', ' ', a, b, c
+      const V = model.config.vocabSize;
+      const state = zeroState(model.config);
+      const stepper = InferenceStepper.for(model, 1);
+      const p = new Float64Array(V);
+      // every continuation of up to 3 symbols (never the unknown), stepping the model directly
+      let best = 0, bestText = '';
+      const walk = (s: Float32Array, ids: number[], prob: number) => {
+        if (ids.length >= 2 && prob * (ids.length - 1) > best) { best = prob * (ids.length - 1); bestText = model.vocab.decode(ids); }
+        if (ids.length === 3) return;
+        const logits = ids.length === 0 ? stepper.outputs(Float32Array.from(s)) : stepper.logits;
+        softmax(p, logits, 0, V);
+        const probs = Float64Array.from(p);
+        for (let v = 1; v < V; v++) {
+          const next = Float32Array.from(s);
+          stepper.step(next, [v], true);
+          walk(next, [...ids, v], prob * probs[v]);
+        }
+      };
+      walk(state, [], 1);
+      const g = beamProposal(model, state, { maxLength: 3, beamWidth: 64 });
+      assert.equal(g.text, bestText, `seed ${seed}`);
+      assert.ok(Math.abs(Math.exp(g.logProb) * (g.ids.length - 1) - best) < 1e-9);
+      // and the gate: nothing below it
+      const gated = beamProposal(model, state, { maxLength: 3, beamWidth: 64, minConfidence: 0.99 });
+      assert.equal(gated.ids.length, 0);
+    }
   });
 });
