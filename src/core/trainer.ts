@@ -368,6 +368,14 @@ export class Trainer {
     } else if (best) {
       this.schedule = { sinceImprovement: 0, reductions: 0, lrScale: saved.lrScale };
     }
+    // a run that stopped as converged and is resumed is asked for more training: it gets a fresh
+    // patience at its lowered rate (an uninterrupted run would have stopped there, so no exact
+    // continuation is lost)
+    const s = this.schedule;
+    if (this.settings.patience > 0 && s.reductions >= MAX_REDUCTIONS && s.sinceImprovement >= this.settings.patience) {
+      s.sinceImprovement = 0;
+      s.reductions = 0;
+    }
   }
 
   private fits(kept: KeptModel): boolean {

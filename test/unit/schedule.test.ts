@@ -93,6 +93,13 @@ describe('validation during training', () => {
       assert.deepEqual(after.map((v) => v.lrScale), [1, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 0.125]);
       assert.equal(done.step, best.step + 8 * SMALL.valEverySteps);
       assert.equal(t.schedule.reductions, MAX_REDUCTIONS);
+      // resumed, a converged run trains on at its lowered rate with a fresh patience
+      const keptFile = t.keptCheckpoint()!;
+      const again = Trainer.resume(decodeCheckpoint(encodeCheckpoint(t.model, t.snapshot())).model, t.snapshot(), data(TRAIN, vocab), data(VAL, vocab), {}, { params: keptFile.model.params, table: keptFile.model.direct!.table });
+      assert.equal(again.schedule.best?.step, best.step, 'the record of the best carries over');
+      assert.equal(again.schedule.lrScale, 0.125);
+      const more = await again.run({ steps: done.step + 3 * SMALL.valEverySteps });
+      assert.equal(more.reason, 'steps', 'not stopped again at its first validation');
       // with patience 0 nothing is lowered
       const flat = Trainer.create(vocab, data(TRAIN, vocab), data(VAL, vocab), SMALL);
       const end = await flat.run({ steps: 150 });

@@ -102,7 +102,14 @@ export class CompletionService {
   /** Runs every code path of a suggestion once, so that the first real one is not slowed by compilation. */
   private warmUp(model: RnnModel): void {
     const text = 'function f(a, b) {\n  return a + b;\n}\n'.repeat(40);
-    automaticCompletion(new CompletionSession(model), text, text.length, { ...DEFAULT_COMPLETION_SETTINGS, minConfidence: 0 }, 0, this.rng);
+    // with a throwaway adaptation when it is on: its cache and mixture are on the path too
+    const dynamic = this.dynamic ? new DynamicEvaluation(model, this.adapt.options) : undefined;
+    try {
+      automaticCompletion(new CompletionSession(model, { dynamic }), text, text.length, { ...DEFAULT_COMPLETION_SETTINGS, minConfidence: 0 }, 0, this.rng);
+      dynamic?.work(DynamicEvaluation.MAX_QUEUE);
+    } finally {
+      dynamic?.dispose();
+    }
   }
 
   /** The document was closed: its state goes. */
@@ -115,6 +122,11 @@ export class CompletionService {
 
   get openSessions(): number {
     return this.sessions.size;
+  }
+
+  /** RNN steps the document's session has computed (for tests: the work a suggestion costs). */
+  stepsComputed(key: string): number {
+    return this.sessions.get(key)?.stepsComputed ?? 0;
   }
 
   private session(key: string): CompletionSession | undefined {

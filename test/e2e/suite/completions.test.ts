@@ -63,54 +63,65 @@ describe('completions in the editor: speed', function () {
     const api = (await getApi());
     const config = vscode.workspace.getConfiguration('charRnn');
     await config.update('model.hiddenSize', 256, vscode.ConfigurationTarget.Workspace);
-    await config.update('completion.enabled', true, vscode.ConfigurationTarget.Workspace);
-    await api.store.reset();
-    await api.training.trainWorkspace();
-    assert.equal(api.completions.isActive, true);
-    // a 5,000-line file, opened in an editor
-    const lines: string[] = [];
-    for (let i = 0; i < 5000; i++) lines.push(i % 3 === 0 ? `function f${i}(a, b) {` : i % 3 === 1 ? `  return a + b * ${i};` : '}');
-    const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: lines.join('\n') + '\n' });
-    const editor = await vscode.window.showTextDocument(doc);
-    const end = () => doc.lineAt(doc.lineCount - 1).range.end;
-    const t0 = performance.now();
-    api.completions.suggest(doc, end(), 'automatic');
-    const firstMs = performance.now() - t0;
-    // typing: one character, then the provider's work
-    const typed = 'let total = first + second;\n'.repeat(20);
-    const times: number[] = [];
-    for (const ch of typed) {
-      await editor.edit((e) => e.insert(end(), ch), { undoStopBefore: false, undoStopAfter: false });
-      const t = performance.now();
+    try {
+      await config.update('completion.enabled', true, vscode.ConfigurationTarget.Workspace);
+      await api.store.reset();
+      await api.training.trainWorkspace();
+      assert.equal(api.completions.isActive, true);
+      // a 5,000-line file, opened in an editor
+      const lines: string[] = [];
+      for (let i = 0; i < 5000; i++) lines.push(i % 3 === 0 ? `function f${i}(a, b) {` : i % 3 === 1 ? `  return a + b * ${i};` : '}');
+      const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: lines.join('\n') + '\n' });
+      const editor = await vscode.window.showTextDocument(doc);
+      const end = () => doc.lineAt(doc.lineCount - 1).range.end;
+      const t0 = performance.now();
       api.completions.suggest(doc, end(), 'automatic');
-      times.push(performance.now() - t);
+      const firstMs = performance.now() - t0;
+      const firstSteps = api.completions.service.stepsComputed(doc.uri.toString());
+      // typing: one character, then the provider's work
+      const typed = 'let total = first + second;\n'.repeat(20);
+      const times: number[] = [];
+      for (const ch of typed) {
+        await editor.edit((e) => e.insert(end(), ch), { undoStopBefore: false, undoStopAfter: false });
+        const t = performance.now();
+        api.completions.suggest(doc, end(), 'automatic');
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      const p95 = times[Math.floor(0.95 * times.length)];
+      // 100 characters a second for 10 s, the provider asked after each, while the event loop is watched
+      const histogram = monitorEventLoopDelay({ resolution: 10 });
+      histogram.enable();
+      const started = performance.now();
+      let i = 0;
+      const pending: Thenable<unknown>[] = [];
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (performance.now() - started >= 10_000) {
+            clearInterval(timer);
+            resolve();
+            return;
+          }
+          const ch = typed[i++ % typed.length];
+          pending.push(editor.edit((e) => e.insert(end(), ch), { undoStopBefore: false, undoStopAfter: false }).then(() => api.completions.suggest(doc, end(), 'automatic')));
+        }, 10);
+      });
+      await Promise.all(pending);
+      histogram.disable();
+      const ms = (ns: number) => (ns / 1e6).toFixed(1);
+      console.log(`        first suggestion in a new 5,000-line file ${firstMs.toFixed(1)} ms; per keystroke p50 ${times[Math.floor(times.length / 2)].toFixed(2)} ms, p95 ${p95.toFixed(2)} ms; typing ${i} characters in 10 s: event-loop delay p99 ${ms(histogram.percentile(99))} ms, max ${ms(histogram.max)} ms`);
+      // timings are the benchmark's (npm run bench): on a shared machine they say little, so the test
+      // checks the work instead: the first suggestion reads one window, a keystroke a few steps
+      const key = doc.uri.toString();
+      const window = 1000, block = 250;
+      assert.ok(firstSteps <= window + block + 16, `the first suggestion stepped ${firstSteps} characters (a window is ${window} to ${window + block})`);
+      const perKey = (api.completions.service.stepsComputed(key) - firstSteps) / (typed.length + i);
+      assert.ok(perKey < 12, `${perKey.toFixed(1)} steps a keystroke`);
+    } finally {
+      // the next suites expect the small model of the workspace settings, whatever happened here
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      await config.update('model.hiddenSize', 32, vscode.ConfigurationTarget.Workspace);
     }
-    times.sort((a, b) => a - b);
-    const p95 = times[Math.floor(0.95 * times.length)];
-    // 100 characters a second for 10 s, the provider asked after each, while the event loop is watched
-    const histogram = monitorEventLoopDelay({ resolution: 10 });
-    histogram.enable();
-    const started = performance.now();
-    let i = 0;
-    const pending: Thenable<unknown>[] = [];
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (performance.now() - started >= 10_000) {
-          clearInterval(timer);
-          resolve();
-          return;
-        }
-        const ch = typed[i++ % typed.length];
-        pending.push(editor.edit((e) => e.insert(end(), ch), { undoStopBefore: false, undoStopAfter: false }).then(() => api.completions.suggest(doc, end(), 'automatic')));
-      }, 10);
-    });
-    await Promise.all(pending);
-    histogram.disable();
-    const ms = (ns: number) => (ns / 1e6).toFixed(1);
-    console.log(`        first suggestion in a new 5,000-line file ${firstMs.toFixed(1)} ms; per keystroke p50 ${times[Math.floor(times.length / 2)].toFixed(2)} ms, p95 ${p95.toFixed(2)} ms; typing ${i} characters in 10 s: event-loop delay p99 ${ms(histogram.percentile(99))} ms, max ${ms(histogram.max)} ms`);
-    assert.ok(firstMs < 500 && p95 < 20, 'far outside the targets');
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-    await config.update('model.hiddenSize', 32, vscode.ConfigurationTarget.Workspace);
   });
 });
 
