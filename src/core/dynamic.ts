@@ -192,8 +192,8 @@ export class DynamicEvaluation {
   private readonly exps: Float64Array;
   /** segments learned since creation or reset */
   segmentsLearned = 0;
-  /** the cache mixture over the adapted model (AdaptOptions.cache) */
-  readonly mixture: CacheMixture | undefined;
+  /** the cache mixture over the adapted model (AdaptOptions.cache); carryFrom may take over an older one */
+  mixture: CacheMixture | undefined;
   /** the most segments waiting; older ones are dropped */
   static readonly MAX_QUEUE = 64;
 
@@ -220,7 +220,6 @@ export class DynamicEvaluation {
     const seg = this.free.pop() ?? new Segment(this.options.segment, this.model.config.hiddenSize, this.adaptation.config.orders);
     seg.count = 0;
     seg.targets.fill(-1);
-    seg.bucket.fill(-1);
     return seg;
   }
 
@@ -303,8 +302,8 @@ export class DynamicEvaluation {
    */
   carryFrom(old: DynamicEvaluation): void {
     this.adaptation.carryFrom(old.adaptation);
-    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-    if (this.mixture && old.mixture && same(this.model.vocab.symbols, old.model.vocab.symbols)) this.takeMixture(old.mixture);
+    // the cache and weights of the text read carry over when ids mean the same characters
+    if (this.mixture && old.mixture && this.model.vocab.sameAs(old.model.vocab)) this.mixture = old.mixture;
     this.segmentsLearned = old.segmentsLearned;
   }
 
@@ -315,11 +314,6 @@ export class DynamicEvaluation {
     this.free.push(...this.queue);
     this.queue.length = 0;
     this.segmentsLearned = 0;
-  }
-
-  /** The cache and weights of a replaced model with the same vocabulary: the text read is the same. */
-  private takeMixture(old: CacheMixture): void {
-    (this as { mixture: CacheMixture | undefined }).mixture = old;
   }
 
   /** Gives the buffers back to the kernels. */

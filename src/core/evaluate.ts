@@ -139,7 +139,6 @@ export function dynamicBitsPerChar(dynamic: DynamicEvaluation, files: EncodedFil
         chars += seg.count;
         seg.count = 0;
         seg.targets.fill(-1);
-        seg.bucket.fill(-1);
       }
     }
     budget -= last - s;

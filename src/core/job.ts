@@ -225,7 +225,7 @@ function belongsTo(latest: LoadedCheckpoint, kept: LoadedCheckpoint): boolean {
   if (!l || !k || !best || best.step !== k.step || l.step < k.step || best.valBitsPerChar !== k.schedule?.best?.valBitsPerChar) return false;
   const a = latest.model, b = kept.model;
   return a.config.vocabSize === b.config.vocabSize && a.config.hiddenSize === b.config.hiddenSize && a.config.layers === b.config.layers
-    && a.vocab.symbols.every((s, i) => s === b.vocab.symbols[i])
+    && a.vocab.sameAs(b.vocab)
     && a.direct?.config.orders === b.direct?.config.orders && a.direct?.config.rowsPerOrder === b.direct?.config.rowsPerOrder;
 }
 

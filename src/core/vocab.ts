@@ -36,6 +36,11 @@ export class Vocab {
     return this.symbols.length;
   }
 
+  /** Whether `other` has the same symbols in the same order (ids mean the same characters). */
+  sameAs(other: Vocab): boolean {
+    return this.symbols.length === other.symbols.length && this.symbols.every((s, i) => s === other.symbols[i]);
+  }
+
   /**
    * The vocabulary of a corpus: the `cap - 1` most frequent code points (ties broken by code point, so
    * the result is deterministic) after the unknown symbol.
