@@ -18,7 +18,8 @@
  *
  * Groups are ordered by a hash of their key (the smallest folder, or path, among their files), so that
  * the choice is deterministic and stable under unrelated changes, and added to validation while its text
- * stays at most `valFraction` of the characters. With two groups or more and a positive fraction at
+ * stays at most `valFraction` of the characters, and each language's (file extension's) validation text
+ * at most `valFraction` of that language's characters: validation has the corpus's mix of languages. With two groups or more and a positive fraction at
  * least one group is held out (the smallest, when none fits) and never all of them.
  */
 
@@ -85,13 +86,14 @@ export function assignSplits(files: SplitFile[], valFraction: number, chars: rea
   const duplicates = nearDuplicatePairs(files.map((f) => f.text));
   const folders = files.map((f) => folderOf(f.relPath));
   const target = valFraction * totalChars;
+  const languages = files.map((f) => languageOf(f.relPath));
   let unit: 'folder' | 'file' = 'folder';
   let grouping = groupFiles(n, duplicates, folders);
-  let chosen = chooseGroups(grouping.groups, chars, target);
+  let chosen = chooseGroups(grouping.groups, chars, languages, target);
   // folders are too coarse when whole folders cannot come near the target without passing it
   if (grouping.groups.length < 2 || chosen.fill < MIN_FOLDER_FILL * target || chosen.fill > target) {
     const byFile = groupFiles(n, duplicates, files.map((f) => f.relPath));
-    const chosenByFile = chooseGroups(byFile.groups, chars, target);
+    const chosenByFile = chooseGroups(byFile.groups, chars, languages, target);
     if (byFile.groups.length >= 2) {
       unit = 'file';
       grouping = byFile;
@@ -167,18 +169,50 @@ function groupFiles(n: number, duplicates: readonly [number, number][], units: r
 }
 
 /**
- * The groups held out: in order, each one that keeps the validation text at most `target` characters;
- * with none of them fitting, the smallest one (the first in order on ties). Never every group.
+ * The language of a file for the split's strata: its lower-case extension ('.js', '.md'), or its
+ * whole lower-case name when it has none ('license', 'makefile').
  */
-function chooseGroups(groups: readonly Group[], chars: readonly number[], target: number): { val: number[]; fill: number } {
+export function languageOf(relPath: string): string {
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1).toLowerCase();
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot) : name;
+}
+
+/**
+ * The groups held out, stratified by language: each group counts for the language of most of its text,
+ * and is taken, in order, when it keeps the validation text at most `target` characters and its
+ * language's validation text at most `target` x that language's share of the corpus. So validation has
+ * the corpus's mix of languages (a JavaScript project's validation is JavaScript, not its README and
+ * package.json), and a language too small to hold a group out is trained on whole. With none fitting,
+ * the smallest group (the first in order on ties). Never every group.
+ */
+function chooseGroups(groups: readonly Group[], chars: readonly number[], languages: readonly string[], target: number): { val: number[]; fill: number } {
   if (groups.length < 2) return { val: [], fill: 0 };
+  let totalChars = 0;
+  const charsOf = new Map<string, number>();
+  for (let i = 0; i < chars.length; i++) {
+    totalChars += chars[i];
+    charsOf.set(languages[i], (charsOf.get(languages[i]) ?? 0) + chars[i]);
+  }
   const size = groups.map((g) => g.members.reduce((s, i) => s + chars[i], 0));
+  const languageOfGroup = groups.map((g) => {
+    const byLanguage = new Map<string, number>();
+    for (const i of g.members) byLanguage.set(languages[i], (byLanguage.get(languages[i]) ?? 0) + chars[i]);
+    let best = languages[g.members[0]];
+    for (const [language, n] of byLanguage) if (n > byLanguage.get(best)! || (n === byLanguage.get(best)! && language < best)) best = language;
+    return best;
+  });
+  const filled = new Map<string, number>();
   const val: number[] = [];
   let fill = 0;
   for (let g = 0; g < groups.length; g++) {
-    if (fill + size[g] <= target) {
+    const language = languageOfGroup[g];
+    const quota = totalChars > 0 ? (target * charsOf.get(language)!) / totalChars : 0;
+    const languageFill = filled.get(language) ?? 0;
+    if (fill + size[g] <= target && languageFill + size[g] <= quota) {
       val.push(g);
       fill += size[g];
+      filled.set(language, languageFill + size[g]);
     }
   }
   if (val.length === 0) {

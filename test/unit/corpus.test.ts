@@ -377,6 +377,8 @@ describe('corpus: readCorpus', () => {
     write('site/guide.html', GUIDE_HTML);
     write('man/guide.1', GUIDE_TROFF);
     for (let d = 0; d < 12; d++) write(`src${d}/index.js`, distinctText(d, 60));
+    // web pages too, so that the copies' language has a share of the validation text to fill
+    for (let d = 0; d < 12; d++) write(`pages${d}/index.html`, distinctText(100 + d, 60));
     let heldOut = 0;
     for (const fraction of [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]) {
       const corpus = await readCorpus([tmp], { valFraction: fraction });
