@@ -165,6 +165,12 @@ export class DirectConnections implements DirectTerm {
     }
   }
 
+  /** D *= factor: every row (the trainer's weight decay). */
+  scale(factor: number): void {
+    const D = this.table;
+    for (let i = 0; i < D.length; i++) D[i] *= factor;
+  }
+
   /**
    * Row-wise Adagrad on the touched rows only: each row keeps the sum of the mean squared gradient of
    * its entries, and its step is lr / sqrt(that sum). `kernels` does the work (WebAssembly when the

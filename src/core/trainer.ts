@@ -62,7 +62,18 @@ export interface TrainSettings {
   directMB: number;
   /** the table's row-wise Adagrad learning rate */
   directLearningRate: number;
+  /**
+   * the table's decoupled weight decay per step (Loshchilov and Hutter, "Decoupled Weight Decay
+   * Regularization"): every DIRECT_DECAY_EVERY steps the whole table is multiplied by
+   * (1 - directDecay x the learning-rate scale)^DIRECT_DECAY_EVERY. A row of a rare context, which the
+   * gradient seldom refreshes, fades towards zero (the RNN's own prediction) instead of keeping what it
+   * memorised; a row of a frequent one stays where its gradient holds it. 0: none.
+   */
+  directDecay: number;
 }
+
+/** The direct-connection table's decay is applied every this many steps (one pass over the table). */
+export const DIRECT_DECAY_EVERY = 100;
 
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   hiddenSize: 256,
@@ -83,6 +94,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   directOrders: 8,
   directMB: 32,
   directLearningRate: 0.1,
+  directDecay: 1e-3,
 };
 
 /** Every core but one, at least one: the machine stays responsive while it trains. */
@@ -107,6 +119,7 @@ export function validateTrainSettings(s: TrainSettings): void {
   int('directOrders', 0, DIRECT_LIMITS.orders.max);
   if (!(s.directMB >= 1 && s.directMB <= 4096)) throw new Error(`directMB must be from 1 to 4096, got ${s.directMB}`);
   if (!(s.directLearningRate > 0 && s.directLearningRate <= 10)) throw new Error(`directLearningRate must be in (0, 10], got ${s.directLearningRate}`);
+  if (!(s.directDecay >= 0 && s.directDecay <= 0.01)) throw new Error(`directDecay must be from 0 to 0.01, got ${s.directDecay}`);
   if (!(s.lineStartProb >= 0 && s.lineStartProb <= 1)) throw new Error(`lineStartProb must be in [0, 1], got ${s.lineStartProb}`);
   validateOptimizerSettings({ name: s.optimizer, learningRate: s.learningRate, clipMode: s.clipMode, clip: s.clip });
 }
@@ -425,6 +438,8 @@ export class Trainer {
       grad.assign(this.directRows!, this.chunk.weight, this.chunk.weight.length, direct.config.orders);
       this.steps.scatterDirect(grad, direct.config.orders, this.chunk.weight, weight);
       direct.update(grad, this.settings.directLearningRate * scale, this.model.kernels);
+      const decay = this.settings.directDecay * scale;
+      if (decay > 0 && (this.step + 1) % DIRECT_DECAY_EVERY === 0) direct.scale(Math.pow(1 - decay, DIRECT_DECAY_EVERY));
     }
     this.step++;
     this.charsSeen += weight;

@@ -14,7 +14,7 @@ import { StreamSampler } from '../../src/core/data';
 import { bitsPerChar } from '../../src/core/evaluate';
 import { RnnModel } from '../../src/core/model';
 import { Rng } from '../../src/core/rng';
-import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../../src/core/trainer';
+import { DEFAULT_TRAIN_SETTINGS, DIRECT_DECAY_EVERY, Trainer } from '../../src/core/trainer';
 import { lettersVocab, textData } from './helpers';
 
 describe('direct n-gram connections (RNNME)', () => {
@@ -188,6 +188,28 @@ describe('direct n-gram connections (RNNME)', () => {
     assert.equal(chunked.chars, chars);
     assert.ok(Math.abs(chunked.bitsPerChar - nats / chars / Math.LN2) < 1e-4, `${chunked.bitsPerChar} vs ${nats / chars / Math.LN2}`);
     trainer.dispose();
+  });
+
+  it('decays the whole table every DIRECT_DECAY_EVERY steps by (1 - directDecay)^DIRECT_DECAY_EVERY, and only then', () => {
+    const texts = ['for (let i = 0; i < n; i++) x += i;\n', 'let y = x + 1;\n'];
+    const { vocab, data } = textData(texts);
+    const settings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 16, seqLength: 8, batchSize: 2, directOrders: 3, directMB: 1 };
+    const plain = Trainer.create(vocab, data, undefined, { ...settings, directDecay: 0 });
+    const decayed = Trainer.create(vocab, data, undefined, { ...settings, directDecay: 2e-3 });
+    for (let i = 0; i < DIRECT_DECAY_EVERY - 1; i++) {
+      plain.trainStep();
+      decayed.trainStep();
+    }
+    assert.deepEqual(decayed.model.direct!.table, plain.model.direct!.table, 'no decay before the period ends');
+    plain.trainStep();
+    decayed.trainStep();
+    const factor = Math.pow(1 - 2e-3, DIRECT_DECAY_EVERY);
+    const expected = plain.model.direct!.table.map((x) => x * factor);
+    assert.ok(expected.some((x) => x !== 0));
+    assert.deepEqual(decayed.model.direct!.table, expected);
+    assert.throws(() => Trainer.create(vocab, data, undefined, { ...settings, directDecay: 0.5 }), /directDecay must be from 0 to 0\.01, got 0\.5/);
+    plain.dispose();
+    decayed.dispose();
   });
 
   it('lowers the training loss below the plain RNN\'s on text the table can memorise', () => {
