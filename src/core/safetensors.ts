@@ -323,17 +323,8 @@ function verifyHeaderChecksum(head: Uint8Array, metadata: Record<string, string>
 
 /** Verifies the data region's checksum, then decodes each tensor of a validated header. */
 function decodeData(bytes: Uint8Array, header: ParsedHeader, requireFinite: boolean, fail: Fail): DecodedSafetensors {
-  const { entries, metadata, dataStart } = header;
-  const stored = metadata[CHECKSUM_KEY];
-  if (stored !== undefined) {
-    const computed = crc32(bytes.subarray(dataStart));
-    if (Number.parseInt(stored, 16) !== computed) {
-      fail(
-        `checksum mismatch (stored ${stored.toLowerCase()}, computed ${formatCrc(computed)}): ` +
-          'the file is corrupt (bit flip or partial write)',
-      );
-    }
-  }
+  const { entries, dataStart } = header;
+  verifyDataChecksum(bytes, header, fail);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tensors: Record<string, TensorOut> = {};
   const sorted = [...entries].sort((a, b) => compareCodeUnits(a.name, b.name));
@@ -341,7 +332,16 @@ function decodeData(bytes: Uint8Array, header: ParsedHeader, requireFinite: bool
     const data = decodeTensorData(view, dataStart + entry.begin, entry, requireFinite, fail);
     setOwn(tensors, entry.name, { dtype: entry.dtype, shape: entry.shape, data });
   }
-  return { tensors, metadata };
+  return { tensors, metadata: header.metadata };
+}
+
+function verifyDataChecksum(bytes: Uint8Array, header: ParsedHeader, fail: Fail): void {
+  const stored = header.metadata[CHECKSUM_KEY];
+  if (stored === undefined) return;
+  const computed = crc32(bytes.subarray(header.dataStart));
+  if (Number.parseInt(stored, 16) !== computed) {
+    fail(`checksum mismatch (stored ${stored.toLowerCase()}, computed ${formatCrc(computed)}): the file is corrupt (bit flip or partial write)`);
+  }
 }
 
 function parseHeaderJson(headerBytes: Uint8Array, fail: Fail): Record<string, unknown> {
@@ -653,11 +653,7 @@ export async function readSafetensorsFile(
 export async function readSafetensorsBytes(path: string): Promise<Uint8Array> {
   const fail = failFor(path);
   const { bytes, header } = await readValidated(path, fail);
-  const stored = header.metadata[CHECKSUM_KEY];
-  if (stored !== undefined) {
-    const computed = crc32(bytes.subarray(header.dataStart));
-    if (Number.parseInt(stored, 16) !== computed) fail(`checksum mismatch (stored ${stored.toLowerCase()}, computed ${formatCrc(computed)}): the file is corrupt (bit flip or partial write)`);
-  }
+  verifyDataChecksum(bytes, header, fail);
   return bytes;
 }
 
