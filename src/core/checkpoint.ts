@@ -18,7 +18,12 @@
  * `__metadata__` (strings): format 'char-rnn-complete', format_version, vocab (JSON array of one-code-
  * point strings in index order, '' for the unknown symbol), config, and for a training run: settings,
  * step, chars_seen, optimizer, history, resume, schedule (the best validation and the plateau state;
- * absent before it existed), latest_step.
+ * absent before it existed), latest_step. Each value is checked for its type and range before it is used
+ * (checkpoint-metadata.ts), and every size made of them is checked before anything is allocated.
+ *
+ * Format 2 adds `header_crc32` (safetensors.ts): with `crc32` of the data, a flipped bit anywhere in the
+ * file is detected. A format-2 file without it is refused; a format-1 file (written before it) loads with
+ * its data checksum, and a file without `format_version` (PyTorch) with whichever checksums it has.
  *
  * A training run keeps two files (job.ts): `model.safetensors`, the model to use (the best by
  * validation), and, while the run's latest state is not that model, `model.latest.safetensors` beside it
@@ -30,15 +35,17 @@ import { ModelConfig, RnnModel, inputSize, paramLayout, validateConfig } from '.
 import { DirectConnections } from './direct';
 import { defaultKernels } from './backends';
 import { Kernels } from './kernels';
-import { OPTIMIZER_STATE_NAMES, OptimizerName } from './optimizer';
-import { CheckpointFormatError, DecodedSafetensors, decodeSafetensors, encodeSafetensors, readSafetensorsFile, TensorIn, TensorOut, writeFileAtomic } from './safetensors';
-import { MetricPoint, ScheduleState, TrainingState, TrainSettings } from './trainer';
+import { OPTIMIZER_STATE_NAMES } from './optimizer';
+import { parseMetadataJson, readMetadataJson, readNonNegativeNumber, readWholeNumber } from './checkpoint-metadata';
+import { CheckpointFormatError, DecodedSafetensors, decodeSafetensors, encodeSafetensors, readSafetensorsFile, removeStaleTempFiles, TensorIn, TensorOut, writeFileAtomic } from './safetensors';
+import { DEFAULT_TRAIN_SETTINGS, MetricPoint, ScheduleState, TrainingState, TrainSettings, validateTrainSettings } from './trainer';
 import { Vocab } from './vocab';
 
 export { CheckpointFormatError };
 
 export const FORMAT_NAME = 'char-rnn-complete';
-export const FORMAT_VERSION = 1;
+/** 2: the header's checksum (`header_crc32`) is required; 1: only the data's (`crc32`) */
+export const FORMAT_VERSION = 2;
 /** how the direct connections' contexts map to rows (direct.ts); another value is refused */
 export const DIRECT_HASH = 'fnv1a16-exact-low';
 
@@ -115,7 +122,12 @@ export async function saveCheckpoint(path: string, model: RnnModel, training?: T
   await writeFileAtomic(path, encodeCheckpoint(model, training));
 }
 
+/**
+ * Reads a checkpoint file (refusing what is not a regular file); the temporary files a killed writer
+ * left beside it are removed on the way (safetensors.ts, removeStaleTempFiles).
+ */
 export async function loadCheckpoint(path: string, kernels: Kernels = defaultKernels()): Promise<LoadedCheckpoint> {
+  await removeStaleTempFiles(path);
   return fromSafetensors(await readSafetensorsFile(path), path, kernels);
 }
 
@@ -135,14 +147,17 @@ function fromSafetensors({ tensors, metadata }: DecodedSafetensors, source: stri
   };
   if (metadata.format !== undefined && metadata.format !== FORMAT_NAME) fail(`not a Char-RNN checkpoint (format '${metadata.format}')`);
   if (metadata.format_version !== undefined) {
-    const version = Number(metadata.format_version);
-    if (!Number.isInteger(version) || version < 1) fail(`format_version '${metadata.format_version}' is not a version number`);
+    const version = /^[1-9][0-9]{0,8}$/.test(metadata.format_version) ? Number(metadata.format_version) : NaN;
+    if (!Number.isInteger(version)) fail(`format_version '${metadata.format_version}' is not a version number`);
     if (version > FORMAT_VERSION) fail(`written by a newer version of Char-RNN Complete (format ${version}); this version reads format ${FORMAT_VERSION}: update the extension`);
+    // decodeSafetensors verified the checksum when present; from format 2 on it must be
+    if (version >= 2 && metadata.header_crc32 === undefined) fail(`format ${version} needs the header checksum 'header_crc32', which is missing: the file is corrupt`);
+    if (metadata.crc32 === undefined) fail(`the data checksum 'crc32' is missing: the file is corrupt`);
   }
   if (metadata.vocab === undefined) {
     fail(`not a Char-RNN checkpoint: its metadata has no 'vocab'${tensors['rnn.weight_hh_l0'] ? ' (a PyTorch RNN saved without the vocabulary: add it to __metadata__, see the README)' : ''}`);
   }
-  const symbols = parseJson<unknown>(metadata.vocab, 'vocab', fail);
+  const symbols = parseMetadataJson('vocab', metadata.vocab, fail);
   if (!Array.isArray(symbols) || !symbols.every((s) => typeof s === 'string')) fail(`'vocab' must be a JSON array of strings`);
   let vocab: Vocab;
   try {
@@ -167,19 +182,31 @@ function fromSafetensors({ tensors, metadata }: DecodedSafetensors, source: stri
     fail(`unsupported model shape: ${(err as Error).message}`);
   }
   if (metadata.config !== undefined) {
-    const declared = parseJson<Partial<ModelConfig>>(metadata.config, 'config', fail);
+    const declared = readMetadataJson('config', metadata.config, fail);
     for (const key of ['vocabSize', 'hiddenSize', 'layers'] as const) {
       if (declared[key] !== undefined && declared[key] !== config[key]) fail(`metadata says ${key} = ${declared[key]} but the tensors give ${config[key]}`);
     }
   }
-  params = kernels.allocF32(paramLayout(config).size);
-  const model = new RnnModel(config, vocab, params, kernels);
-  const take = (name: string, shape: number[], into: Float32Array) => {
+  // every tensor's shape is checked before the parameters are allocated: a small file never costs more memory than it holds
+  const expected = (name: string, shape: number[]): TensorOut => {
     const t = get(name);
     if (!(t.data instanceof Float32Array)) fail(`tensor '${name}' has dtype ${t.dtype}, expected a float type`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       fail(`tensor '${name}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] for V = ${config.vocabSize}, H = ${H}, L = ${L}`);
     }
+    return t;
+  };
+  const shapes: [string, number[]][] = [];
+  for (let l = 0; l < L; l++) {
+    shapes.push([`rnn.weight_ih_l${l}`, [H, inputSize(config, l)]], [`rnn.weight_hh_l${l}`, [H, H]], [`rnn.bias_ih_l${l}`, [H]]);
+    if (tensors[`rnn.bias_hh_l${l}`]) shapes.push([`rnn.bias_hh_l${l}`, [H]]);
+  }
+  shapes.push(['out.weight', [config.vocabSize, H]], ['out.bias', [config.vocabSize]]);
+  for (const [name, shape] of shapes) expected(name, shape);
+  params = kernels.allocF32(paramLayout(config).size);
+  const model = new RnnModel(config, vocab, params, kernels);
+  const take = (name: string, shape: number[], into: Float32Array) => {
+    const t = expected(name, shape);
     into.set(t.data as Float32Array);
     return t.data as Float32Array;
   };
@@ -219,14 +246,14 @@ function readDirect(tensors: Record<string, TensorOut>, metadata: Record<string,
   if (unknown) fail(`tensor '${unknown}' is not a direct-connection tensor this version knows`);
   if (!t) return undefined;
   if (metadata.direct === undefined) fail(`tensor 'me.weight' needs the metadata 'direct' ({orders, rowsPerOrder, hash})`);
-  const meta = parseJson<{ orders?: unknown; rowsPerOrder?: unknown; hash?: unknown }>(metadata.direct, 'direct', fail);
-  if (meta.hash !== DIRECT_HASH) fail(`direct connections hashed with '${String(meta.hash)}'; this version reads '${DIRECT_HASH}'`);
+  const meta = readMetadataJson('direct', metadata.direct, fail);
+  if (meta.hash !== DIRECT_HASH) fail(`direct connections hashed with '${meta.hash}'; this version reads '${DIRECT_HASH}'`);
   if (!(t.data instanceof Float32Array)) fail(`tensor 'me.weight' has dtype ${t.dtype}, expected a float type`);
   let rows = 0;
-  const directConfig = { orders: meta.orders as number, rowsPerOrder: meta.rowsPerOrder as number, vocabSize: config.vocabSize };
+  const directConfig = { orders: meta.orders, rowsPerOrder: meta.rowsPerOrder, vocabSize: config.vocabSize };
   try {
-    DirectConnections.validate(directConfig);
-    rows = DirectConnections.layout(directConfig).regionStart[directConfig.orders];
+    DirectConnections.validate(directConfig); // the row count in doubles, before any 32-bit arithmetic
+    rows = DirectConnections.rowTotal(directConfig);
   } catch (err) {
     return fail(`metadata 'direct' is invalid: ${(err as Error).message}`);
   }
@@ -237,13 +264,16 @@ function readDirect(tensors: Record<string, TensorOut>, metadata: Record<string,
 }
 
 function readTraining(tensors: Record<string, TensorOut>, metadata: Record<string, string>, config: ModelConfig, fail: (p: string) => never): TrainingState {
-  const settings = parseJson<TrainSettings>(metadata.settings, 'settings', fail);
-  const step = Number(metadata.step ?? 0);
-  const charsSeen = Number(metadata.chars_seen ?? 0);
-  if (!Number.isInteger(step) || step < 0) fail(`'step' must be a whole number, got '${metadata.step}'`);
-  if (!Number.isFinite(charsSeen) || charsSeen < 0) fail(`'chars_seen' must be a number, got '${metadata.chars_seen}'`);
-  const optimizerMeta = parseJson<{ name: OptimizerName; step: number }>(metadata.optimizer ?? '{"name":"adam","step":0}', 'optimizer', fail);
-  const names = OPTIMIZER_STATE_NAMES[optimizerMeta.name] ?? fail(`unknown optimizer '${optimizerMeta.name}'`);
+  const settings = readMetadataJson('settings', metadata.settings, fail) as Partial<TrainSettings>;
+  try {
+    validateTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, ...settings, hiddenSize: config.hiddenSize, layers: config.layers });
+  } catch (err) {
+    fail(`metadata 'settings': ${(err as Error).message}`);
+  }
+  const step = metadata.step === undefined ? 0 : readWholeNumber('step', metadata.step, fail);
+  const charsSeen = metadata.chars_seen === undefined ? 0 : readNonNegativeNumber('chars_seen', metadata.chars_seen, fail);
+  const optimizerMeta = readMetadataJson('optimizer', metadata.optimizer ?? '{"name":"adam","step":0}', fail);
+  const names = OPTIMIZER_STATE_NAMES[optimizerMeta.name];
   const P = paramLayout(config).size;
   const state: Record<string, Float32Array> = {};
   for (const name of names) {
@@ -253,27 +283,26 @@ function readTraining(tensors: Record<string, TensorOut>, metadata: Record<strin
     state[name] = t.data as Float32Array;
   }
   const complete = names.every((n) => state[n]);
-  const history = parseJson<MetricPoint[]>(metadata.history ?? '[]', 'history', fail);
-  if (!Array.isArray(history)) fail(`'history' must be a JSON array`);
+  const history = readMetadataJson('history', metadata.history ?? '[]', fail) as MetricPoint[];
   const training: TrainingState = {
-    settings,
+    settings: settings as TrainSettings,
     step,
     charsSeen,
     optimizer: complete ? { name: optimizerMeta.name, step: optimizerMeta.step, state } : { name: optimizerMeta.name, step: 0, state: {} },
     history,
   };
-  if (metadata.schedule !== undefined) training.schedule = readSchedule(parseJson<unknown>(metadata.schedule, 'schedule', fail), step, fail);
+  if (metadata.schedule !== undefined) training.schedule = readSchedule(parseMetadataJson('schedule', metadata.schedule, fail), step, fail);
   if (metadata.latest_step !== undefined) {
-    const latestStep = Number(metadata.latest_step);
-    if (!Number.isInteger(latestStep) || latestStep < step) fail(`'latest_step' must be a whole number from 'step' (${step}) up, got '${metadata.latest_step}'`);
+    const latestStep = /^(0|[1-9][0-9]{0,15})$/.test(metadata.latest_step) ? Number(metadata.latest_step) : NaN;
+    if (!Number.isSafeInteger(latestStep) || latestStep < step) fail(`'latest_step' must be a whole number from 'step' (${step}) up, got '${metadata.latest_step}'`);
     training.latestStep = latestStep;
   }
   const carry = tensors['train.carry'];
   const streams = tensors['train.streams'];
   if (metadata.resume !== undefined && carry && streams) {
-    const r = parseJson<{ rng: number[]; smoothLoss: number; dataFingerprint: string }>(metadata.resume, 'resume', fail);
-    const B = streams.shape[1];
+    const r = readMetadataJson('resume', metadata.resume, fail);
     if (!(streams.data instanceof Int32Array) || streams.shape.length !== 2 || streams.shape[0] !== 2) fail(`tensor 'train.streams' must be I32 of shape [2, B]`);
+    const B = streams.shape[1];
     if (!(carry.data instanceof Float32Array) || carry.data.length !== config.layers * B * config.hiddenSize) fail(`tensor 'train.carry' must be (L, B, H) = (${config.layers}, ${B}, ${config.hiddenSize})`);
     const s = streams.data as Int32Array;
     training.resume = {
@@ -311,12 +340,4 @@ function readSchedule(value: unknown, step: number, fail: (p: string) => never):
     if (b.loss !== undefined) schedule.best.loss = b.loss as number;
   }
   return schedule;
-}
-
-function parseJson<T>(text: string, key: string, fail: (p: string) => never): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    return fail(`metadata '${key}' is not valid JSON (${(err as Error).message})`);
-  }
 }

@@ -29,6 +29,9 @@ export const PAD = -1;
 
 export const DIRECT_LIMITS = { orders: { min: 1, max: 8 } } as const;
 
+/** The most entries (rows x V) a table may have: row offsets and element indices stay 32-bit integers. */
+const MAX_DIRECT_ENTRIES = 2 ** 31 - 1;
+
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
@@ -85,21 +88,35 @@ export class DirectConnections implements DirectTerm {
     this.table = table ?? new Float32Array(rows * V);
   }
 
-  /** Throws a clear error for a configuration that cannot be built. */
+  /**
+   * Throws a clear error for a configuration that cannot be built. The numbers may come from a file:
+   * every size is computed in doubles (exact to 2^53) and checked before a 32-bit row index is made of it.
+   */
   static validate(config: DirectConfig): void {
     const { orders, rowsPerOrder, vocabSize: V } = config;
     if (!(Number.isInteger(orders) && orders >= DIRECT_LIMITS.orders.min && orders <= DIRECT_LIMITS.orders.max)) {
       throw new Error(`direct-connection orders must be an integer from ${DIRECT_LIMITS.orders.min} to ${DIRECT_LIMITS.orders.max}, got ${orders}`);
     }
-    if (!(Number.isInteger(rowsPerOrder) && rowsPerOrder >= 1)) throw new Error(`rowsPerOrder must be a positive integer, got ${rowsPerOrder}`);
+    if (!(Number.isSafeInteger(rowsPerOrder) && rowsPerOrder >= 1 && rowsPerOrder <= MAX_DIRECT_ENTRIES)) {
+      throw new Error(`rowsPerOrder must be an integer from 1 to ${MAX_DIRECT_ENTRIES}, got ${rowsPerOrder}`);
+    }
     if (!(Number.isInteger(V) && V >= 2)) throw new Error(`vocabSize must be an integer of at least 2, got ${V}`);
-    const rows = DirectConnections.layout(config).regionStart[orders];
-    if (rows * V > 2 ** 31 - 1) throw new Error(`a direct-connection table of ${rows} rows x ${V} symbols is too large`);
+    const rows = DirectConnections.rowTotal(config);
+    if (rows * V > MAX_DIRECT_ENTRIES) throw new Error(`a direct-connection table of ${rows} rows x ${V} symbols is too large (at most ${MAX_DIRECT_ENTRIES} entries)`);
   }
 
-  /** Where each order's region starts, and which orders are exact. */
+  /** The table's row count, as a double (never wrapped to 32 bits); may exceed what validate allows. */
+  static rowTotal(config: DirectConfig): number {
+    const { orders, rowsPerOrder, vocabSize: V } = config;
+    let rows = 0;
+    for (let n = 1; n <= orders; n++) rows += Math.min((V + 1) ** n, rowsPerOrder);
+    return rows;
+  }
+
+  /** Where each order's region starts, and which orders are exact (a configuration that validate accepts). */
   static layout(config: DirectConfig): { regionStart: Int32Array; exact: Uint8Array } {
     const { orders, rowsPerOrder, vocabSize: V } = config;
+    if (!(DirectConnections.rowTotal(config) <= MAX_DIRECT_ENTRIES)) throw new Error(`a direct-connection table of ${DirectConnections.rowTotal(config)} rows is too large`);
     const regionStart = new Int32Array(orders + 1);
     const exact = new Uint8Array(orders);
     let start = 0;
@@ -117,7 +134,7 @@ export class DirectConnections implements DirectTerm {
   static configForBudget(orders: number, vocabSize: number, megabytes: number): DirectConfig {
     if (!(megabytes > 0)) throw new Error(`the direct-connection budget must be a positive number of megabytes, got ${megabytes}`);
     const maxRows = Math.floor((megabytes * 2 ** 20) / (4 * vocabSize));
-    const total = (K: number) => DirectConnections.layout({ orders, rowsPerOrder: K, vocabSize }).regionStart[orders];
+    const total = (K: number) => DirectConnections.rowTotal({ orders, rowsPerOrder: K, vocabSize });
     let lo = 1, hi = Math.max(1, maxRows);
     if (total(1) > maxRows) throw new Error(`${megabytes} MB cannot hold a direct-connection table of ${orders} orders for ${vocabSize} symbols`);
     while (lo < hi) {

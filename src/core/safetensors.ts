@@ -9,14 +9,22 @@
  * Decoding validates the whole header against the file size before it allocates or reads any tensor,
  * and every problem is reported as a {@link CheckpointFormatError} naming the file and the defect.
  * Like the reference implementation, the tensors must tile the data region exactly: no overlaps, no
- * gaps, no trailing bytes. Files written here carry a CRC-32 of the data region in
- * `__metadata__.crc32`; it is verified when present (files from PyTorch have none and are accepted).
+ * gaps, no trailing bytes. Files written here carry two CRC-32s in `__metadata__`: `crc32` of the data
+ * region and `header_crc32` of everything before it (the length prefix and the header, with the 8 digits
+ * of `header_crc32` itself read as zeros), so that a flipped bit anywhere in the file is detected. Each
+ * is verified when present (files from PyTorch have none and are accepted).
+ *
+ * Reading a file checks what the path is (a regular file, never a FIFO or a device), reads the 8-byte
+ * length first, then the header, and validates both before it reads or allocates the data region: it
+ * never reads more than the file holds.
  */
 
+import { constants as bufferConstants } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { crc32 } from './crc32';
 
 /** Element types this codec can decode. Encoding writes only F32, I32 and U8. */
@@ -43,10 +51,19 @@ export interface TensorOut {
 
 /** A checkpoint file (or byte buffer) that is missing, unreadable, truncated, corrupt or not safetensors. */
 export class CheckpointFormatError extends Error {
+  /** the file system's error code ('ENOENT'...) when the file could not be read */
+  readonly code?: string;
   constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(oneLine(message), options);
     this.name = 'CheckpointFormatError';
+    const cause: unknown = options?.cause;
+    if (typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string') this.code = cause.code;
   }
+}
+
+/** The message on one line whatever a file's names hold: control and line-separator characters escaped. */
+function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Bytes per element of each dtype. */
@@ -57,6 +74,9 @@ const SUPPORTED_DTYPES = Object.keys(DTYPE_SIZE).join(', ');
 const MAX_HEADER_BYTES = 100_000_000;
 const METADATA_KEY = '__metadata__';
 const CHECKSUM_KEY = 'crc32';
+const HEADER_CHECKSUM_KEY = 'header_crc32';
+/** What the 8 digits of `header_crc32` count as while the header's checksum is computed. */
+const HEADER_CHECKSUM_PLACEHOLDER = '00000000';
 const TENSOR_FIELDS = ['data_offsets', 'dtype', 'shape'];
 /** The typed array that holds each writable dtype. */
 const ARRAY_TYPE_FOR_DTYPE = { F32: Float32Array, I32: Int32Array, U8: Uint8Array } as const;
@@ -69,8 +89,10 @@ const ARRAY_TYPE_FOR_DTYPE = { F32: Float32Array, I32: Int32Array, U8: Uint8Arra
  *
  * Tensors are laid out contiguously in sorted-name order; every JSON object has its keys sorted and
  * the header is padded with spaces to a multiple of 8 bytes, so equal inputs give identical bytes.
- * Adds `metadata.crc32` (8 lowercase hex digits, CRC-32 of the data region) unless the caller passed
- * one, in which case it must match the data (a stale checksum would make the file unreadable).
+ * Adds `metadata.crc32` (8 lowercase hex digits, CRC-32 of the data region) and `metadata.header_crc32`
+ * (CRC-32 of the length prefix and the header, its own digits read as zeros). A caller may pass `crc32`,
+ * which must then match the data (a stale checksum would make the file unreadable); a `header_crc32`
+ * passed in (copied from a decoded file) is always computed afresh.
  *
  * @throws Error when a tensor's data does not match its dtype or shape, a name is `__metadata__`,
  *   a metadata value is not a string, or a caller-supplied crc32 does not match the data.
@@ -109,6 +131,7 @@ export function encodeSafetensors(tensors: Record<string, TensorIn>, metadata: R
         'omit it to have it computed (was it copied from another checkpoint?)',
     );
   }
+  meta.set(HEADER_CHECKSUM_KEY, HEADER_CHECKSUM_PLACEHOLDER); // a caller's (copied from a decoded file) is replaced
 
   // The header JSON is assembled by hand: a JS object would reorder integer-like keys ("2" before "10").
   const members: [string, string][] = [[METADATA_KEY, serializeStringMap(meta)]];
@@ -126,7 +149,31 @@ export function encodeSafetensors(tensors: Record<string, TensorIn>, metadata: R
   out.set(headerUtf8, 8);
   out.fill(0x20, 8 + headerUtf8.length, 8 + headerLength); // space padding
   out.set(dataRegion, 8 + headerLength);
+
+  // the header's checksum, computed with its own digits as the placeholder, then written over them
+  const digitsAt = headerChecksumDigitsAt(out.subarray(0, 8 + headerLength), HEADER_CHECKSUM_PLACEHOLDER);
+  if (digitsAt === undefined) throw new Error('encodeSafetensors: the header checksum was not written where expected');
+  const headerChecksum = formatCrc(crc32(out.subarray(0, 8 + headerLength)));
+  out.set(asciiBytes(headerChecksum), digitsAt);
   return out;
+}
+
+/**
+ * Where the 8 digits of `"header_crc32":"<digits>"` start in `head` (the length prefix and the header),
+ * or undefined when the header does not hold them written that way (once, compactly, as this writer does).
+ */
+function headerChecksumDigitsAt(head: Uint8Array, digits: string): number | undefined {
+  const pattern = asciiBytes(`${JSON.stringify(HEADER_CHECKSUM_KEY)}:"${digits}"`);
+  const at = indexOfBytes(head, pattern, 8);
+  if (at < 0 || indexOfBytes(head, pattern, at + 1) >= 0) return undefined;
+  return at + pattern.length - 1 - digits.length;
+}
+
+/** The CRC-32 of `head` with the 8 bytes at `digitsAt` read as the placeholder. */
+function headerCrc(head: Uint8Array, digitsAt: number): number {
+  let c = crc32(head.subarray(0, digitsAt));
+  c = crc32(asciiBytes(HEADER_CHECKSUM_PLACEHOLDER), c);
+  return crc32(head.subarray(digitsAt + HEADER_CHECKSUM_PLACEHOLDER.length), c);
 }
 
 function checkTensorIn(name: string, tensor: TensorIn): void {
@@ -195,66 +242,106 @@ interface TensorEntry {
 /** Throws a CheckpointFormatError prefixed with the source name. */
 type Fail = (problem: string) => never;
 
+/** The length prefix and the header, validated against the file's size; offsets relative to the data region. */
+interface ParsedHeader {
+  entries: TensorEntry[];
+  metadata: Record<string, string>;
+  /** 8 + the header's length: where the data region starts */
+  dataStart: number;
+}
+
 /**
  * Parses and validates safetensors bytes, then decodes every tensor into a fresh typed array.
  *
- * The header is checked completely (sizes, dtypes, shapes, offsets inside the file, no overlap or gap,
- * metadata strings) and the crc32 checksum verified when present before any tensor is allocated.
- * Reading is explicit little-endian and does not require the data region to be aligned.
+ * The header is checked completely (its checksum, sizes, dtypes, shapes, offsets inside the file, no
+ * overlap or gap, metadata strings) and the data region's checksum verified when present before any
+ * tensor is allocated. Reading is explicit little-endian and does not require the data region to be aligned.
  *
  * @throws CheckpointFormatError whose message starts with `opts.source` (or 'checkpoint').
  */
 export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedSafetensors {
-  const source = opts.source ?? 'checkpoint';
-  const requireFinite = opts.requireFinite ?? true;
-  const fail: Fail = (problem) => {
+  const fail = failFor(opts.source);
+  if (!(bytes instanceof Uint8Array)) fail(`expected the file contents as a Uint8Array, got ${describeValue(bytes)}`);
+  if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, too short for a safetensors header`);
+  const dataStart = 8 + checkHeaderLength(readHeaderLength(bytes), bytes.length, fail);
+  const header = parseHeader(bytes.subarray(0, dataStart), bytes.length, fail);
+  return decodeData(bytes, header, opts.requireFinite ?? true, fail);
+}
+
+function failFor(source = 'checkpoint'): Fail {
+  return (problem) => {
     throw new CheckpointFormatError(`${source}: ${problem}`);
   };
-  if (!(bytes instanceof Uint8Array)) fail(`expected the file contents as a Uint8Array, got ${describeValue(bytes)}`);
+}
 
-  if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, too short for a safetensors header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const declaredHeaderLength = view.getBigUint64(0, true);
-  if (declaredHeaderLength > BigInt(bytes.length - 8)) {
-    fail(
-      `header length ${declaredHeaderLength} exceeds the file size (${bytes.length} bytes): ` +
-        'truncated or not a safetensors file',
-    );
-  }
-  if (declaredHeaderLength > BigInt(MAX_HEADER_BYTES)) {
-    fail(`header length ${declaredHeaderLength} exceeds the ${MAX_HEADER_BYTES}-byte limit: corrupt or not a safetensors file`);
-  }
-  const dataStart = 8 + Number(declaredHeaderLength);
-  const dataLength = bytes.length - dataStart;
+function readHeaderLength(prefix: Uint8Array): bigint {
+  return new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
+}
 
-  const header = parseHeaderJson(bytes.subarray(8, dataStart), fail);
+/** The header's length as a number, once it is known to fit in a file of `fileSize` bytes and the limit. */
+function checkHeaderLength(declared: bigint, fileSize: number, fail: Fail): number {
+  if (declared > BigInt(fileSize - 8)) {
+    fail(`header length ${declared} exceeds the file size (${fileSize} bytes): truncated or not a safetensors file`);
+  }
+  if (declared > BigInt(MAX_HEADER_BYTES)) {
+    fail(`header length ${declared} exceeds the ${MAX_HEADER_BYTES}-byte limit: corrupt or not a safetensors file`);
+  }
+  return Number(declared);
+}
+
+/**
+ * Validates `head` (the length prefix and the header) for a file of `fileSize` bytes: the JSON, the
+ * metadata strings and the header's checksum first, then every tensor entry against the data region.
+ */
+function parseHeader(head: Uint8Array, fileSize: number, fail: Fail): ParsedHeader {
+  const dataStart = head.length;
+  const dataLength = fileSize - dataStart;
+  const header = parseHeaderJson(head.subarray(8), fail);
+  const metadata = Object.hasOwn(header, METADATA_KEY) ? validateMetadata(header[METADATA_KEY], fail) : {};
+  verifyHeaderChecksum(head, metadata, fail);
   const entries: TensorEntry[] = [];
-  let metadata: Record<string, string> = {};
   for (const key of Object.keys(header)) {
-    if (key === METADATA_KEY) metadata = validateMetadata(header[key], fail);
-    else entries.push(validateEntry(key, header[key], dataLength, fail));
+    if (key !== METADATA_KEY) entries.push(validateEntry(key, header[key], dataLength, fail));
   }
   checkTiling(entries, dataLength, fail);
-
   const stored = metadata[CHECKSUM_KEY];
-  if (stored !== undefined) {
-    if (!/^[0-9a-fA-F]{8}$/.test(stored)) fail(`__metadata__ crc32 '${stored}' is not 8 hex digits: corrupt file`);
-    const computed = crc32(bytes.subarray(dataStart));
-    if (Number.parseInt(stored, 16) !== computed) {
-      fail(
-        `checksum mismatch (stored ${stored.toLowerCase()}, computed ${formatCrc(computed)}): ` +
-          'the file is corrupt (bit flip or partial write)',
-      );
-    }
-  }
+  if (stored !== undefined && !/^[0-9a-fA-F]{8}$/.test(stored)) fail(`__metadata__ crc32 '${stored}' is not 8 hex digits: corrupt file`);
+  return { entries, metadata, dataStart };
+}
 
+function verifyHeaderChecksum(head: Uint8Array, metadata: Record<string, string>, fail: Fail): void {
+  const stored = metadata[HEADER_CHECKSUM_KEY];
+  if (stored === undefined) return;
+  if (!/^[0-9a-f]{8}$/.test(stored)) fail(`__metadata__ header_crc32 '${truncate(stored)}' is not 8 lowercase hex digits: corrupt file`);
+  const digitsAt = headerChecksumDigitsAt(head, stored);
+  if (digitsAt === undefined) fail(`__metadata__ header_crc32 is not written the way this format writes it: corrupt file`);
+  const computed = headerCrc(head, digitsAt);
+  if (Number.parseInt(stored, 16) !== computed) {
+    fail(`header checksum mismatch (stored ${stored}, computed ${formatCrc(computed)}): the file is corrupt (bit flip or partial write)`);
+  }
+}
+
+/** Verifies the data region's checksum, then decodes each tensor of a validated header. */
+function decodeData(bytes: Uint8Array, header: ParsedHeader, requireFinite: boolean, fail: Fail): DecodedSafetensors {
+  const { entries, dataStart } = header;
+  verifyDataChecksum(bytes, header, fail);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tensors: Record<string, TensorOut> = {};
-  entries.sort((a, b) => compareCodeUnits(a.name, b.name));
-  for (const entry of entries) {
+  const sorted = [...entries].sort((a, b) => compareCodeUnits(a.name, b.name));
+  for (const entry of sorted) {
     const data = decodeTensorData(view, dataStart + entry.begin, entry, requireFinite, fail);
     setOwn(tensors, entry.name, { dtype: entry.dtype, shape: entry.shape, data });
   }
-  return { tensors, metadata };
+  return { tensors, metadata: header.metadata };
+}
+
+function verifyDataChecksum(bytes: Uint8Array, header: ParsedHeader, fail: Fail): void {
+  const stored = header.metadata[CHECKSUM_KEY];
+  if (stored === undefined) return;
+  const computed = crc32(bytes.subarray(header.dataStart));
+  if (Number.parseInt(stored, 16) !== computed) {
+    fail(`checksum mismatch (stored ${stored.toLowerCase()}, computed ${formatCrc(computed)}): the file is corrupt (bit flip or partial write)`);
+  }
 }
 
 function parseHeaderJson(headerBytes: Uint8Array, fail: Fail): Record<string, unknown> {
@@ -456,12 +543,14 @@ function checkFinite(values: Float32Array, name: string, fail: Fail): void {
  * Replaces `path` with `data` atomically: readers see the old file or the new one, never a mix.
  * Writes `${path}.tmp-<pid>-<random>` in the same directory, fsyncs it, renames it over `path`, then
  * fsyncs the directory where the platform allows. On any error the temp file is removed, `path` is
- * left as it was, and the error is rethrown.
+ * left as it was, and the error is rethrown. Temporary files of `path` that a killed writer left
+ * behind are removed first (removeStaleTempFiles).
  */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
   if (!(data instanceof Uint8Array)) {
     throw new TypeError(`writeFileAtomic: data must be a Uint8Array, got ${describeValue(data)}`);
   }
+  await removeStaleTempFiles(path);
   const tempPath = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   let handle: FileHandle | undefined;
   try {
@@ -477,6 +566,54 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     throw err;
   }
   await syncDirectory(dirname(path));
+}
+
+/** A temporary file older than this is left over whoever wrote it: no write takes that long. */
+export const STALE_TEMP_AGE_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the temporary files writeFileAtomic left beside `path` when its process was killed mid-write
+ * (`${path}.tmp-<pid>-<12 hex digits>`): those of a process that no longer exists, and any older than
+ * `maxAgeMs` (a pid can be reused). A temp file of a live writer is never touched while it is recent.
+ * Best effort: returns the paths removed and never throws.
+ */
+export async function removeStaleTempFiles(path: string, maxAgeMs = STALE_TEMP_AGE_MS): Promise<string[]> {
+  const folder = dirname(path);
+  const prefix = `${basename(path)}.tmp-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fsp.readdir(folder);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(\d{1,10})-[0-9a-f]{12}$/.exec(name.slice(prefix.length));
+    if (!match) continue;
+    const file = join(folder, name);
+    try {
+      const info = await fsp.lstat(file);
+      if (!info.isFile()) continue;
+      if (processIsAlive(Number(match[1])) && Date.now() - info.mtimeMs < maxAgeMs) continue;
+      await fsp.rm(file, { force: true });
+      removed.push(file);
+    } catch {
+      // gone already, or not ours to remove: leave it
+    }
+  }
+  return removed;
+}
+
+function processIsAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  if (!(pid > 0)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // it exists, under another user
+  }
 }
 
 /** Makes a rename durable. Not possible on every platform (Windows cannot open a directory): best effort. */
@@ -495,19 +632,79 @@ async function syncDirectory(directory: string): Promise<void> {
 /**
  * Reads and decodes a safetensors file; error messages start with `path`.
  *
- * @throws CheckpointFormatError for a missing or unreadable file too (the fs error is its `cause`).
+ * @throws CheckpointFormatError for a missing or unreadable file too (the fs error is its `cause`, its
+ *   code the error's `code`), and for a path that is not a regular file (a FIFO, a device, a folder).
  */
 export async function readSafetensorsFile(
   path: string,
   opts: { requireFinite?: boolean } = {},
 ): Promise<DecodedSafetensors> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await fsp.readFile(path);
-  } catch (err) {
+  const fail = failFor(path);
+  const { bytes, header } = await readValidated(path, fail);
+  return decodeData(bytes, header, opts.requireFinite ?? true, fail);
+}
+
+/**
+ * The bytes of a safetensors file whose length prefix, header and checksums are valid (its tensors are
+ * not decoded), read as readSafetensorsFile reads them: for copying a file once it is known to be one.
+ *
+ * @throws CheckpointFormatError as readSafetensorsFile does.
+ */
+export async function readSafetensorsBytes(path: string): Promise<Uint8Array> {
+  const fail = failFor(path);
+  const { bytes, header } = await readValidated(path, fail);
+  verifyDataChecksum(bytes, header, fail);
+  return bytes;
+}
+
+/**
+ * Reads a file in three steps, each bounded by the file's size: the 8-byte length, then the header (parsed
+ * and validated), then the data region. Only a regular file is opened, and without blocking: a FIFO
+ * would otherwise wait for a writer forever, and a device never ends.
+ */
+async function readValidated(path: string, fail: Fail): Promise<{ bytes: Uint8Array; header: ParsedHeader }> {
+  const cannotRead = (err: unknown): never => {
     throw new CheckpointFormatError(`${path}: cannot read the checkpoint: ${describeFsError(err)}`, { cause: err });
+  };
+  const checkKind = (info: Stats) => {
+    if (info.isDirectory()) fail('cannot read the checkpoint: it is a directory, not a file (EISDIR)');
+    if (!info.isFile()) fail(`cannot read the checkpoint: it is ${describeFileKind(info)}, not a regular file`);
+  };
+  checkKind(await fsp.stat(path).catch(cannotRead));
+  let handle: FileHandle | undefined;
+  try {
+    handle = await fsp.open(path, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0)).catch(cannotRead);
+    const info = await handle.stat().catch(cannotRead);
+    checkKind(info); // the path may have changed since
+    const size = info.size;
+    const readAt = async (into: Uint8Array, position: number): Promise<void> => {
+      let done = 0;
+      while (done < into.length) {
+        const { bytesRead } = await handle!.read(into, done, into.length - done, position + done).catch(cannotRead);
+        if (bytesRead === 0) fail(`truncated: the file ended at ${position + done} bytes while it was read (was it being written?)`);
+        done += bytesRead;
+      }
+    };
+    if (size < 8) {
+      const short = new Uint8Array(size);
+      await readAt(short, 0);
+      fail(`truncated: ${size} bytes, too short for a safetensors header`);
+    }
+    const prefix = new Uint8Array(8);
+    await readAt(prefix, 0);
+    const dataStart = 8 + checkHeaderLength(readHeaderLength(prefix), size, fail);
+    if (size > bufferConstants.MAX_LENGTH) fail(`${size} bytes is more than this program can hold in memory`);
+    const head = new Uint8Array(dataStart);
+    head.set(prefix);
+    await readAt(head.subarray(8), 8);
+    const header = parseHeader(head, size, fail);
+    const bytes = new Uint8Array(size);
+    bytes.set(head);
+    await readAt(bytes.subarray(dataStart), dataStart);
+    return { bytes, header };
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
-  return decodeSafetensors(bytes, { source: path, requireFinite: opts.requireFinite });
 }
 
 function describeFsError(err: unknown): string {
@@ -523,6 +720,14 @@ function describeFsError(err: unknown): string {
     default:
       return err instanceof Error ? err.message : String(err);
   }
+}
+
+function describeFileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a file';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -553,6 +758,18 @@ function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
 /** Sorts by UTF-16 code units, independent of locale. */
 function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The bytes of an ASCII string. */
+function asciiBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+/** The first index at or after `from` where `pattern` occurs in `bytes`, or -1. */
+function indexOfBytes(bytes: Uint8Array, pattern: Uint8Array, from = 0): number {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(pattern, from);
 }
 
 function formatCrc(value: number): string {

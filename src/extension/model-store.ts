@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { decodeCheckpoint, latestPathOf, LoadedCheckpoint } from '../core/checkpoint';
 import { fastKernels } from '../core/kernels';
 import { releaseModel } from '../core/model';
-import { writeFileAtomic } from '../core/safetensors';
+import { readSafetensorsBytes, writeFileAtomic } from '../core/safetensors';
 import { loadCheckpointInWorker } from '../core/threads/checkpoint-thread';
 
 export const CHECKPOINT_NAME = 'model.safetensors';
@@ -81,7 +81,7 @@ export class ModelStore implements vscode.Disposable {
 
   /** Validates a checkpoint from elsewhere, then makes it the workspace's model. */
   async importFrom(file: string): Promise<LoadedCheckpoint> {
-    const bytes = await fsp.readFile(file);
+    const bytes = await readSafetensorsBytes(file); // a regular file, no more than it holds
     // throws, with the reason, before anything is replaced (plain arrays: only a check, nothing to keep)
     decodeCheckpoint(bytes, path.basename(file), fastKernels);
     await fsp.mkdir(this.folder, { recursive: true });

@@ -72,7 +72,7 @@ function reencode(
   const tensors: Record<string, TensorIn> = {};
   for (const [name, t] of Object.entries(decoded.tensors)) tensors[name] = { dtype: t.dtype as TensorIn['dtype'], shape: t.shape, data: t.data };
   const metadata = { ...decoded.metadata };
-  delete metadata.crc32; // recomputed by the encoder
+  delete metadata.crc32; // recomputed by the encoder (as header_crc32 always is)
   mutate(tensors, metadata);
   return encodeSafetensors(tensors, metadata);
 }
@@ -297,7 +297,7 @@ describe('checkpoint', () => {
       const tensors = pytorchTensors(V, H);
       const bytes = encodeSafetensors(tensors, { vocab: JSON.stringify(SYMBOLS) });
       const { metadata } = decodeSafetensors(bytes);
-      assert.deepEqual(Object.keys(metadata).sort(), ['crc32', 'vocab'], 'no format or config keys');
+      assert.deepEqual(Object.keys(metadata).sort(), ['crc32', 'header_crc32', 'vocab'], 'no format or config keys');
 
       const loaded = decodeCheckpoint(bytes, 'torch.safetensors');
       const m = loaded.model;

@@ -142,9 +142,10 @@ describe('safetensors encode/decode round trip', () => {
       assert.deepEqual(rawBytes(out.data), rawBytes(tensor.data), name);
     }
     assert.ok(Object.is(decoded.tensors.specials.data[0], -0));
-    const { crc32: checksum, ...rest } = decoded.metadata;
+    const { crc32: checksum, header_crc32: headerChecksum, ...rest } = decoded.metadata;
     assert.deepEqual(rest, metadata);
     assert.match(checksum, /^[0-9a-f]{8}$/);
+    assert.match(headerChecksum, /^[0-9a-f]{8}$/);
   });
 
   it('returns fresh arrays that do not alias the input bytes', () => {
@@ -176,7 +177,7 @@ describe('safetensors encode/decode round trip', () => {
     assert.deepEqual(encodeSafetensors(forward, { b: '2', a: '1' }), a);
   });
 
-  it('writes the reference layout: padded header, sorted keys, contiguous little-endian data, crc32', () => {
+  it('writes the reference layout: padded header, sorted keys, contiguous little-endian data, crc32, header_crc32', () => {
     const tensors: Record<string, TensorIn> = {
       '10': { dtype: 'I32', shape: [1], data: new Int32Array([-2]) },
       '2': { dtype: 'U8', shape: [3], data: new Uint8Array([1, 2, 3]) },
@@ -188,15 +189,19 @@ describe('safetensors encode/decode round trip', () => {
 
     // Names sorted by code unit ("10" < "2" < "A" < "__metadata__" < "b"), data laid out in that order.
     const checksum = crc32(data).toString(16).padStart(8, '0');
-    const json =
+    const json = (headerChecksum: string) =>
       '{"10":{"data_offsets":[0,4],"dtype":"I32","shape":[1]},' +
       '"2":{"data_offsets":[4,7],"dtype":"U8","shape":[3]},' +
       '"A":{"data_offsets":[7,11],"dtype":"F32","shape":[1]},' +
-      `"__metadata__":{"alpha":"a","crc32":"${checksum}","zeta":"z"},` +
+      `"__metadata__":{"alpha":"a","crc32":"${checksum}","header_crc32":"${headerChecksum}","zeta":"z"},` +
       '"b":{"data_offsets":[11,19],"dtype":"F32","shape":[2]}}';
     assert.equal(headerLength % 8, 0);
-    assert.equal(headerText, json.padEnd(headerLength, ' '));
-    assert.deepEqual(header.__metadata__, { alpha: 'a', crc32: checksum, zeta: 'z' });
+    // header_crc32: the CRC-32 of the length prefix and the padded header with its own digits as zeros
+    const withZeros = file.slice(0, 8 + headerLength);
+    withZeros.set(ascii(json('00000000').padEnd(headerLength, ' ')), 8);
+    const headerChecksum = crc32(withZeros).toString(16).padStart(8, '0');
+    assert.equal(headerText, json(headerChecksum).padEnd(headerLength, ' '));
+    assert.deepEqual(header.__metadata__, { alpha: 'a', crc32: checksum, header_crc32: headerChecksum, zeta: 'z' });
 
     const expected = new Uint8Array(19);
     const view = new DataView(expected.buffer);
@@ -369,15 +374,47 @@ describe('safetensors refuses bad files with a specific message', () => {
     assertFormatError(decode(badUtf8), `${src}: header is not valid JSON (invalid UTF-8): corrupt or not a safetensors file`);
   });
 
-  it('reports flipped bits in the header JSON', () => {
+  it('reports flipped bits in the header JSON: by the header checksum, or what they break without one', () => {
     const headerText = splitFile(good).headerText;
     const dtypeAt = 8 + headerText.indexOf('"F32"') + 1; // 'F' -> 'G'
-    assertFormatError(decode(flipBit(good, dtypeAt, 0)), /^model\.safetensors: tensor 'Wxh' has unsupported dtype 'G32' \(supported: F32, F64, F16, BF16, I32, I64, U8\)$/);
     const shapeAt = 8 + headerText.indexOf('"shape":[2,3]') + 9; // '2' -> '3'
+    const mismatch = /^model\.safetensors: header checksum mismatch \(stored [0-9a-f]{8}, computed [0-9a-f]{8}\): the file is corrupt \(bit flip or partial write\)$/;
+    assertFormatError(decode(flipBit(good, dtypeAt, 0)), mismatch);
+    assertFormatError(decode(flipBit(good, shapeAt, 0)), mismatch);
+    // a file without header_crc32 (another writer): the flips are found by what they break
+    const header = JSON.parse(headerText) as Record<string, Record<string, string>>;
+    delete header.__metadata__.header_crc32;
+    const unchecked = buildFile(JSON.stringify(header), goodData);
+    const uncheckedText = splitFile(unchecked).headerText;
     assertFormatError(
-      decode(flipBit(good, shapeAt, 0)),
+      decode(flipBit(unchecked, 8 + uncheckedText.indexOf('"F32"') + 1, 0)),
+      /^model\.safetensors: tensor 'Wxh' has unsupported dtype 'G32' \(supported: F32, F64, F16, BF16, I32, I64, U8\)$/,
+    );
+    assertFormatError(
+      decode(flipBit(unchecked, 8 + uncheckedText.indexOf('"shape":[2,3]') + 9, 0)),
       `${src}: tensor 'Wxh' has 24 bytes of data (data_offsets [0, 24]) but dtype F32 with shape [3, 3] needs 36 bytes`,
     );
+  });
+
+  it('detects every flipped bit in the length prefix and the header, but in the header checksum\'s own name', () => {
+    // a flip in the name 'header_crc32' leaves a file without it, as another writer's: checkpoint.ts
+    // refuses that from format 2 on (checkpoint-hardening.test.ts)
+    const keyAt = 8 + splitFile(good).headerText.indexOf('"header_crc32"') + 1;
+    for (let byte = 0; byte < dataStart; byte++) {
+      for (let bit = 0; bit < 8; bit++) {
+        if (byte >= keyAt && byte < keyAt + 'header_crc32'.length) {
+          let metadata: Record<string, string> | undefined;
+          try {
+            metadata = decodeSafetensors(flipBit(good, byte, bit)).metadata;
+          } catch (err) {
+            assert.ok(err instanceof CheckpointFormatError, `byte ${byte} bit ${bit}: ${String(err)}`);
+          }
+          assert.equal(metadata?.header_crc32, undefined, `byte ${byte} bit ${bit}`);
+        } else {
+          assert.throws(decode(flipBit(good, byte, bit)), CheckpointFormatError, `byte ${byte} bit ${bit}`);
+        }
+      }
+    }
   });
 
   it('detects every flipped bit in the data region with the checksum', () => {

@@ -5,15 +5,15 @@
  */
 import { promises as fsp } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeCheckpoint } from '../checkpoint';
+import { loadCheckpoint } from '../checkpoint';
 import { fastKernels } from '../kernels';
 import { CheckpointReply, CheckpointRequest } from './checkpoint-protocol';
 
 async function main(request: CheckpointRequest): Promise<void> {
   try {
-    const bytes = await fsp.readFile(request.path);
+    // only a regular file, read no further than it holds (never a FIFO, which would block this thread)
+    const { model, training, metadata } = await loadCheckpoint(request.path, fastKernels);
     const stat = await fsp.stat(request.path);
-    const { model, training, metadata } = decodeCheckpoint(bytes, request.path, fastKernels);
     // what inference needs: the optimizer state stays behind
     if (training) {
       training.optimizer = { ...training.optimizer, state: {} };
@@ -30,7 +30,7 @@ async function main(request: CheckpointRequest): Promise<void> {
       direct: model.direct && table ? { config: model.direct.config, table } : undefined,
       training,
       metadata,
-      bytes: bytes.length,
+      bytes: stat.size,
       mtimeMs: stat.mtimeMs,
     };
     parentPort!.postMessage(reply, table ? [params.buffer as ArrayBuffer, table.buffer as ArrayBuffer] : [params.buffer as ArrayBuffer]);
