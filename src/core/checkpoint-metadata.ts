@@ -63,6 +63,7 @@ const settingsSchema = object({
   directOrders: optional(anyInteger),
   directMB: optional(anyNumber),
   directLearningRate: optional(anyNumber),
+  directDecay: optional(anyNumber),
 });
 
 const optimizerSchema = object({
