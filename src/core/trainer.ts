@@ -12,8 +12,9 @@
  *     halvings in a row with no such improvement, the next plateau stops the run as 'converged';
  *   - divergence: a validation more than 1 bit/char above the best while the training loss is worse than
  *     it was at the best too (when only validation rises, the model is memorising: the plateau handles
- *     that), a validation worse than uniform guessing over the vocabulary, or a loss or gradient that is
- *     not finite stops the run as 'diverged' (nothing of the diverged state is to be saved).
+ *     that), a validation worse than uniform guessing over the vocabulary, a smoothed training loss
+ *     worse than it (also with no validation files), or a loss or gradient that is not finite stops the
+ *     run as 'diverged' (nothing of the diverged state is to be saved).
  */
 import * as os from 'node:os';
 import { allocChunk, Chunk, freeChunk } from './bptt';
@@ -137,6 +138,11 @@ export const MIN_RELATIVE_IMPROVEMENT = 1e-3;
 export const DIVERGED_BITS = 1;
 /** the first validations may sit this little above uniform guessing (log2 V) before it means divergence */
 const UNIFORM_SLACK = 0.25;
+/**
+ * a smoothed training loss this many nats/char above uniform guessing (ln V) means the run diverged,
+ * also when nothing is validated (an untrained model starts at about ln V and only goes down)
+ */
+export const DIVERGED_LOSS_NATS = 1;
 
 /**
  * The schedule's state: what validation said so far. Saved in the checkpoint (absent from those written
@@ -429,6 +435,10 @@ export class Trainer {
     this.step++;
     this.charsSeen += weight;
     this.smoothLoss = this.step === 1 && this.history.length === 0 ? loss : 0.95 * this.smoothLoss + 0.05 * loss;
+    const uniform = Math.log(this.model.config.vocabSize);
+    if (this.smoothLoss > uniform + DIVERGED_LOSS_NATS) {
+      this.earlyStop = { reason: 'diverged', message: `training diverged at step ${this.step}: the training loss ${this.smoothLoss.toFixed(3)} nats/char is worse than uniform guessing (${uniform.toFixed(2)} nats/char); lower the learning rate` };
+    }
     if (this.step % this.settings.historyEverySteps === 0) this.history.push({ step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss });
     return loss;
   }
