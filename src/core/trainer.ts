@@ -24,7 +24,7 @@ import { bitsPerChar } from './evaluate';
 import { defaultKernels } from './backends';
 import { DIRECT_LIMITS, DirectConfig, DirectConnections, DirectGradient } from './direct';
 import { Kernels } from './kernels';
-import { WasmKernels } from './wasm/backend';
+import { MAX_PAGES, WasmKernels } from './wasm/backend';
 import { ModelConfig, RnnModel, validateConfig } from './model';
 import { ClipMode, DEFAULT_LEARNING_RATE, Optimizer, OPTIMIZER_STATE_NAMES, OptimizerName, validateOptimizerSettings } from './optimizer';
 import { Rng } from './rng';
@@ -106,7 +106,8 @@ export function validateTrainSettings(s: TrainSettings): void {
   int('historyEverySteps', 1, 1e9);
   int('threads', 1, 64);
   int('directOrders', 0, DIRECT_LIMITS.orders.max);
-  if (!(s.directMB >= 1 && s.directMB <= 4096)) throw new Error(`directMB must be from 1 to 4096, got ${s.directMB}`);
+  const { min: minMB, max: maxMB } = DIRECT_LIMITS.megabytes;
+  if (!(s.directMB >= minMB && s.directMB <= maxMB)) throw new Error(`directMB must be from ${minMB} to ${maxMB} (megabytes), got ${s.directMB}`);
   if (!(s.directLearningRate > 0 && s.directLearningRate <= 10)) throw new Error(`directLearningRate must be in (0, 10], got ${s.directLearningRate}`);
   if (!(s.lineStartProb >= 0 && s.lineStartProb <= 1)) throw new Error(`lineStartProb must be in [0, 1], got ${s.lineStartProb}`);
   validateOptimizerSettings({ name: s.optimizer, learningRate: s.learningRate, clipMode: s.clipMode, clip: s.clip });
@@ -248,10 +249,42 @@ export interface RunOptions {
 }
 
 /**
- * The table (and its Adagrad accumulators) in the kernels' memory, where their row kernels run at full
- * speed; as it is when that memory cannot hold it.
+ * The bytes a training step's buffers take in the kernels' memory, from the shapes alone: per position
+ * of the batch (N = B x T) the activations of every layer, the probabilities and the transposed operands
+ * (bptt.ts), the chunk, and with direct connections its bias, rows and sparse gradient; per thread a
+ * gradient and a transposed weight matrix; the parameters. The direct-connection table is not counted:
+ * it goes where there is room (inKernelMemory).
  */
-function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels): DirectConnections {
+export function trainingStepBytes(config: ModelConfig, settings: Pick<TrainSettings, 'seqLength' | 'batchSize' | 'threads' | 'directOrders'>): number {
+  const { vocabSize: V, hiddenSize: H, layers: L } = config;
+  const { seqLength: T, batchSize: B, directOrders: orders } = settings;
+  const N = T * B;
+  const threads = Math.max(1, Math.min(settings.threads, B));
+  const P = L * (2 * H * H + H) + H * V + V; // about the parameter count (paramLayout)
+  const perPosition = 4 * (H * (3 * L + 4) + 2 * V + (orders > 0 ? V * (1 + orders) + 3 * orders : 0)) + 13;
+  return N * perPosition + 4 * (B * H * (L + 1) + threads * H * Math.max(H, V) + (threads + 1) * P);
+}
+
+/**
+ * The most a training step's buffers may take (trainingStepBytes): the WebAssembly kernels' memory (1 GiB,
+ * MAX_PAGES) less room for the module's own data, the model's inference buffers and validation. The
+ * JavaScript kernels are held to the same limit, so that a setting works or is refused the same way on both.
+ */
+export const TRAINING_STEP_LIMIT_BYTES = MAX_PAGES * 65536 - 64 * 2 ** 20;
+
+/** Refuses, with the figures and what to lower, a model and batch whose step would not fit the kernels' memory. */
+export function checkTrainingMemory(config: ModelConfig, settings: Pick<TrainSettings, 'seqLength' | 'batchSize' | 'threads' | 'directOrders'>): void {
+  const bytes = trainingStepBytes(config, settings);
+  if (bytes <= TRAINING_STEP_LIMIT_BYTES) return;
+  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+  throw new Error(`a training step of batch ${settings.batchSize} x sequence length ${settings.seqLength} with hidden size ${config.hiddenSize}, ${config.layers} layer${config.layers === 1 ? '' : 's'} and ${config.vocabSize} symbols needs about ${mb(bytes)}, more than the ${mb(TRAINING_STEP_LIMIT_BYTES)} limit of the kernels' memory: lower the batch size, the sequence length, the hidden size or the layers`);
+}
+
+/**
+ * The table (and its Adagrad accumulators) in the kernels' memory, where their row kernels run at full
+ * speed, when it fits there beside `reserved` bytes (a training step's buffers); as it is otherwise.
+ */
+function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels, reserved = 0): DirectConnections {
   const existing = from instanceof DirectConnections ? from : undefined;
   const plain = () => {
     const d = existing ?? new DirectConnections(from as DirectConfig);
@@ -260,9 +293,11 @@ function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels
   };
   if (!(kernels instanceof WasmKernels) || (existing && kernels.owns(existing.table))) return plain();
   const config = existing?.config ?? (from as DirectConfig);
+  const rows = DirectConnections.layout(config).regionStart[config.orders];
+  if (4 * rows * (config.vocabSize + 1) + reserved > TRAINING_STEP_LIMIT_BYTES) return plain();
   let table: Float32Array | undefined;
   try {
-    table = kernels.allocF32(DirectConnections.layout(config).regionStart[config.orders] * config.vocabSize);
+    table = kernels.allocF32(rows * config.vocabSize);
     const moved = new DirectConnections(config, table);
     moved.rowSumSq = kernels.allocF32(moved.rowCount);
     if (existing) {
@@ -311,8 +346,12 @@ export class Trainer {
     validateTrainSettings(settings);
     this.model = model;
     const V = model.config.vocabSize;
+    // before any buffer: a batch that cannot fit is refused with its figures, not a failed allocation
+    const directOrders = settings.directOrders === 0 ? 0 : model.direct?.config.orders ?? settings.directOrders;
+    checkTrainingMemory(model.config, { ...settings, directOrders });
+    const reserved = trainingStepBytes(model.config, { ...settings, directOrders });
     if (settings.directOrders === 0) model.direct = undefined;
-    else model.direct = inKernelMemory(model.direct ?? DirectConnections.configForBudget(settings.directOrders, V, settings.directMB), model.kernels);
+    else model.direct = inKernelMemory(model.direct ?? DirectConnections.configForBudget(settings.directOrders, V, settings.directMB), model.kernels, reserved);
     this.settings = { ...settings, directOrders: model.direct?.config.orders ?? 0 };
     this.train = train;
     this.val = val && val.tokens.length > 0 ? val : undefined;
