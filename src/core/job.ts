@@ -18,6 +18,7 @@ import { defaultKernels } from './backends';
 import { Kernels } from './kernels';
 import { releaseModel } from './model';
 import { prepareData } from './prepare';
+import { fileKind } from './files';
 import { DEFAULT_TRAIN_SETTINGS, KeptModel, TrainEvent, Trainer, TrainSettings } from './trainer';
 
 export interface TrainingJobOptions {
@@ -65,7 +66,7 @@ export interface KeptResult {
 
 export async function runTrainingJob(opts: TrainingJobOptions): Promise<{ trainer: Trainer; done: TrainEvent & { event: 'done' }; kept: KeptResult }> {
   const userEmit = opts.onEvent ?? (() => undefined);
-  await checkWritableFolder(opts.out);
+  await checkOutputPath(opts.out);
   const kernels = opts.kernels ?? defaultKernels();
   const from = opts.resume ? await loadResumePoint(opts.resume, kernels, opts.continueFrom ?? 'latest') : undefined;
   const resumed = from?.checkpoint;
@@ -237,8 +238,13 @@ function keptCopy(loaded: LoadedCheckpoint): KeptModel {
   return kept;
 }
 
-/** Fails before any work when checkpoints could not be written. */
-async function checkWritableFolder(out: string): Promise<void> {
+/**
+ * Fails before any work when checkpoints could not be written: `out` and the latest state beside it
+ * must each be a regular file or nothing yet (not a folder, a FIFO, a device), in a folder that exists
+ * and can be written to.
+ */
+export async function checkOutputPath(out: string): Promise<void> {
+  if (out === '' || /[\\/]$/.test(out)) throw new Error(`cannot write the checkpoint ${out || "''"}: give a file name, not a folder`);
   const dir = path.dirname(path.resolve(out));
   try {
     const stat = await fsp.stat(dir);
@@ -247,7 +253,20 @@ async function checkWritableFolder(out: string): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new Error(`cannot write the checkpoint ${out}: the folder ${dir} does not exist`);
+    if (code === 'ENOTDIR') throw new Error(`cannot write the checkpoint ${out}: a part of ${dir} is not a folder`);
     if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot write the checkpoint ${out}: no permission to write in ${dir}`);
     throw err;
+  }
+  for (const file of [out, latestPathOf(out)]) {
+    let stat;
+    try {
+      stat = await fsp.stat(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue; // nothing there yet (or a broken link, which the write replaces)
+      throw new Error(`cannot write the checkpoint ${file}: ${code ?? (err as Error).message}`);
+    }
+    if (stat.isDirectory()) throw new Error(`cannot write the checkpoint ${file}: it is a folder (give a file name)`);
+    if (!stat.isFile()) throw new Error(`cannot write the checkpoint ${file}: it is not a regular file (${fileKind(stat)})`);
   }
 }
