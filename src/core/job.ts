@@ -240,8 +240,9 @@ function keptCopy(loaded: LoadedCheckpoint): KeptModel {
 
 /**
  * Fails before any work when checkpoints could not be written: `out` and the latest state beside it
- * must each be a regular file or nothing yet (not a folder, a FIFO, a device), in a folder that exists
- * and can be written to.
+ * must each be a regular file or nothing yet (not a folder, a FIFO, a device, nor a file of another kind
+ * under a name that is not `.safetensors`: a source file given as `out` by mistake), in a folder that
+ * exists and can be written to.
  */
 export async function checkOutputPath(out: string): Promise<void> {
   if (out === '' || /[\\/]$/.test(out)) throw new Error(`cannot write the checkpoint ${out || "''"}: give a file name, not a folder`);
@@ -268,5 +269,26 @@ export async function checkOutputPath(out: string): Promise<void> {
     }
     if (stat.isDirectory()) throw new Error(`cannot write the checkpoint ${file}: it is a folder (give a file name)`);
     if (!stat.isFile()) throw new Error(`cannot write the checkpoint ${file}: it is not a regular file (${fileKind(stat)})`);
+    // a `.safetensors` name is the run's own (a damaged checkpoint there may be replaced); any other
+    // name must hold a checkpoint already
+    if (stat.size > 0 && !file.endsWith('.safetensors') && !(await looksLikeSafetensors(file, stat.size))) {
+      throw new Error(`cannot write the checkpoint ${file}: it exists and is not a safetensors file (a source file given as --out?); it is left as it is`);
+    }
+  }
+}
+
+/**
+ * Whether a file starts as a safetensors file does: an 8-byte little-endian header length that fits the
+ * file, then '{'. Only a sniff, so that `out` never replaces a user's other file; loading checks the rest.
+ */
+async function looksLikeSafetensors(file: string, size: number): Promise<boolean> {
+  if (size < 9) return false;
+  const handle = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  try {
+    const head = Buffer.alloc(9);
+    const { bytesRead } = await handle.read(head, 0, 9, 0);
+    return bytesRead === 9 && head.readBigUInt64LE(0) <= BigInt(size - 8) && head[8] === 0x7b;
+  } finally {
+    await handle.close();
   }
 }

@@ -343,12 +343,17 @@ describe('char-rnn CLI (dist/cli.js)', function () {
         assert.ok(!r.stdout.includes('training:'), `training started:\n${r.stdout}`);
         assert.deepEqual(fs.readdirSync(dir), [], 'nothing written into it');
       });
-      it('a name ending with a slash, a latest-state path that is a folder, a FIFO, and demo --out', function () {
+      it('a name ending with a slash, a latest-state path that is a folder, a source file, a FIFO, and demo --out', function () {
         assertUserError(['train', corpus, '--out', path.join(tmp, 'models') + '/', '--steps', '1'], /give a file name, not a folder/);
         const out = path.join(tmp, 'blocked.safetensors');
         fs.mkdirSync(path.join(tmp, 'blocked.latest.safetensors'));
         assertUserError(['train', corpus, '--out', out, '--steps', '1', '--hidden', '16'], /cannot write the checkpoint .*blocked\.latest\.safetensors: it is a folder/);
         assertUserError(['demo', '--out', tmp, '--seconds', '1'], /cannot write the checkpoint .*: it is a folder/);
+        // a file that is not a checkpoint (a source file given as --out by mistake) is never replaced
+        const source = path.join(tmp, 'precious.js');
+        fs.writeFileSync(source, 'const precious = 1;\n');
+        assertUserError(['train', corpus, '--out', source, '--steps', '1', '--hidden', '16'], /cannot write the checkpoint .*precious\.js: it exists and is not a safetensors file/);
+        assert.equal(fs.readFileSync(source, 'utf8'), 'const precious = 1;\n');
         const pipe = fifo('out.fifo');
         if (!pipe) this.skip();
         assertUserError(['train', corpus, '--out', pipe, '--steps', '1', '--hidden', '16'], /cannot write the checkpoint .*out\.fifo: it is not a regular file \(a FIFO/);
