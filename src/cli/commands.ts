@@ -132,6 +132,9 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   const minConfidence = num(p, 'min-confidence', { min: 0, max: 1 }) ?? DEFAULT_COMPLETION_SETTINGS.minConfidence;
   const ksrChars = ksrMaxChars ?? 20000;
   const baselinePaths = list(p, 'baselines');
+  // read before any evaluation, so that a bad path is found at once
+  const baselineCorpus = baselinePaths.length > 0 ? await readCorpus(baselinePaths, { valFraction: 0 }) : undefined;
+  if (baselineCorpus && baselineCorpus.files.length === 0) throw new UsageError(`no usable text file for the baselines to learn from (${summarizeSkipped(baselineCorpus)})`);
   const withKsr = flag(p, 'ksr') || flag(p, 'curve') || baselinePaths.length > 0;
   const adapt: Partial<AdaptOptions> = {};
   const adaptLr = num(p, 'adapt-lr', { min: 1e-6, max: 10 });
@@ -186,7 +189,7 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   }
   if (baselinePaths.length > 0) {
     // the baselines learn from the given training files, and are measured by the same simulated user
-    const training = (await readCorpus(baselinePaths, { valFraction: 0 })).files.map((f) => f.text);
+    const training = baselineCorpus!.files.map((f) => f.text);
     const words: EngineResult = { name: 'word completion' };
     const k = simulateTyping(texts, () => new WordCompleter(training).proposer(), ksrChars);
     Object.assign(words, { ksr: k.ksr, acceptance: k.acceptance, shown: k.shown, accepted: k.accepted, ksrNoGate: k.ksr, acceptanceNoGate: k.acceptance });

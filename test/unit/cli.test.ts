@@ -331,6 +331,7 @@ describe('char-rnn CLI (dist/cli.js)', function () {
         if (!pipe) this.skip();
         assertUserError(['train', pipe, '--out', path.join(tmp, 'f.safetensors'), '--steps', '1', '--hidden', '16'], /no usable text file was found: .*1 special-file \(first: data\.fifo, a FIFO \(named pipe\): never opened\)/);
         assertUserError(['eval', '--model', fixture, pipe], /no usable text file to evaluate on \(1 path skipped: 1 special-file/);
+        assertUserError(['eval', '--model', fixture, corpus, '--baselines', pipe], /no usable text file for the baselines to learn from \(1 path skipped: 1 special-file/);
       });
     });
 
