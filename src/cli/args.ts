@@ -53,7 +53,8 @@ function parseErrorMessage(e: Error & { code?: string }, args: string[], options
       // 'ambiguous': the next argument starts with a dash: another flag (the value was forgotten), or a value
       const next = args[args.indexOf(option) + 1] ?? '';
       const nextName = /^--?([^=]*)/.exec(next)?.[1] ?? '';
-      if (nextName in options || nextName === 'help' || nextName === 'h' || !/^-(\d|\.\d)/.test(next) && /^--/.test(next)) return `${option} needs a value (it is followed by the flag ${next.split('=')[0]})`;
+      const isFlag = next.startsWith('--') || Object.hasOwn(options, nextName) || nextName === 'h';
+      if (isFlag) return `${option} needs a value (it is followed by the flag ${next.split('=')[0]})`;
       return `${option} ${next}: write a value that starts with a dash as ${option}=${next}`;
     }
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
