@@ -1,8 +1,8 @@
 /** `sample`, `complete` and `eval`: what a trained model says about text. */
-import { promises as fsp } from 'node:fs';
 import { loadCheckpoint } from '../core/checkpoint';
-import { readCorpus } from '../core/corpus';
+import { readCorpus, summarizeSkipped } from '../core/corpus';
 import { encodeFiles } from '../core/data';
+import { readRegularFile } from '../core/files';
 import { basename } from 'node:path';
 import { CachedCharNGram, CharNGram, WordCompleter } from '../core/baselines';
 import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
@@ -23,7 +23,7 @@ export async function sampleCommand(args: string[], out: NodeJS.WritableStream):
   const p = parse(args, {
     model: { type: 'string' }, prefix: { type: 'string' }, length: { type: 'string' }, temperature: { type: 'string' },
     'top-k': { type: 'string' }, 'top-p': { type: 'string' }, seed: { type: 'string' }, greedy: { type: 'boolean' }, json: { type: 'boolean' },
-  }, false);
+  }, false, ['prefix']);
   const { model } = await loadCheckpoint(requireStr(p, 'model'));
   const prefix = str(p, 'prefix') ?? '';
   const session = new CompletionSession(model, { window: Math.max(4, prefix.length + 1) });
@@ -43,19 +43,19 @@ export async function sampleCommand(args: string[], out: NodeJS.WritableStream):
   return 0;
 }
 
+/** The largest file `complete --file` reads (the editor's own limit on what it sends is far below). */
+export const MAX_COMPLETE_FILE_BYTES = 64 * 1024 * 1024;
+
 export async function completeCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
     model: { type: 'string' }, file: { type: 'string' }, offset: { type: 'string' }, 'max-chars': { type: 'string' },
     'min-confidence': { type: 'string' }, json: { type: 'boolean' },
   }, false);
   const file = requireStr(p, 'file');
-  const { model } = await loadCheckpoint(requireStr(p, 'model'));
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const modelPath = requireStr(p, 'model');
+  // the text first: a FIFO, a folder or a huge file is refused before the model is loaded
+  const text = (await readRegularFile(file, MAX_COMPLETE_FILE_BYTES)).toString('utf8');
+  const { model } = await loadCheckpoint(modelPath);
   const offset = num(p, 'offset', { integer: true, min: 0 }) ?? text.length;
   if (offset > text.length) throw new UsageError(`--offset ${offset} is past the end of ${file} (${text.length} characters)`);
   // the editor's own code path: its rules (nothing mid-word or before code), beam search, the gate
@@ -126,12 +126,15 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   const ksrMaxChars = num(p, 'max-chars', { integer: true, min: 1 });
   const maxChars = num(p, 'bpc-chars', { integer: true, min: 1 }) ?? ksrMaxChars;
   const corpus = await readCorpus(p.positionals, { valFraction: 0 });
-  if (corpus.files.length === 0) throw new UsageError('no usable text file to evaluate on');
+  if (corpus.files.length === 0) throw new UsageError(`no usable text file to evaluate on (${summarizeSkipped(corpus)})`);
   const files = interleaveByFolder(corpus.files);
   const texts = files.map((f) => f.text);
   const minConfidence = num(p, 'min-confidence', { min: 0, max: 1 }) ?? DEFAULT_COMPLETION_SETTINGS.minConfidence;
   const ksrChars = ksrMaxChars ?? 20000;
   const baselinePaths = list(p, 'baselines');
+  // read before any evaluation, so that a bad path is found at once
+  const baselineCorpus = baselinePaths.length > 0 ? await readCorpus(baselinePaths, { valFraction: 0 }) : undefined;
+  if (baselineCorpus && baselineCorpus.files.length === 0) throw new UsageError(`no usable text file for the baselines to learn from (${summarizeSkipped(baselineCorpus)})`);
   const withKsr = flag(p, 'ksr') || flag(p, 'curve') || baselinePaths.length > 0;
   const adapt: Partial<AdaptOptions> = {};
   const adaptLr = num(p, 'adapt-lr', { min: 1e-6, max: 10 });
@@ -186,7 +189,7 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   }
   if (baselinePaths.length > 0) {
     // the baselines learn from the given training files, and are measured by the same simulated user
-    const training = (await readCorpus(baselinePaths, { valFraction: 0 })).files.map((f) => f.text);
+    const training = baselineCorpus!.files.map((f) => f.text);
     const words: EngineResult = { name: 'word completion' };
     const k = simulateTyping(texts, () => new WordCompleter(training).proposer(), ksrChars);
     Object.assign(words, { ksr: k.ksr, acceptance: k.acceptance, shown: k.shown, accepted: k.accepted, ksrNoGate: k.ksr, acceptanceNoGate: k.acceptance });

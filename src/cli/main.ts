@@ -18,6 +18,8 @@ const USAGE = `usage:
   ${BENCH_USAGE}
   ${DEMO_USAGE}`;
 
+const USAGES: Record<string, string> = { train: TRAIN_USAGE, sample: SAMPLE_USAGE, complete: COMPLETE_USAGE, eval: EVAL_USAGE, bench: BENCH_USAGE, demo: DEMO_USAGE };
+
 const COMMANDS: Record<string, (args: string[], out: NodeJS.WriteStream) => Promise<number>> = {
   train: trainCommand,
   sample: sampleCommand,
@@ -36,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name];
   try {
     if (!command) throw new UsageError(`unknown command '${name}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    const beforeEnd = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+    if (beforeEnd.includes('--help') || beforeEnd.includes('-h')) {
+      process.stdout.write(`usage:\n  ${USAGES[name]}\n`);
+      return 0;
+    }
     return await command(args, process.stdout);
   } catch (err) {
     if (process.env.CHAR_RNN_DEBUG) console.error(err);

@@ -4,8 +4,10 @@
  * it (FILE.latest.safetensors), and `--resume FILE` continues from it. A diverged run stops with one line
  * on stderr and status 2, and leaves FILE's best model as it was.
  */
+import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { formatCorpusReport } from '../core/corpus';
+import { DIRECT_LIMITS } from '../core/direct';
 import { JobEvent, runTrainingJob } from '../core/job';
 import { OptimizerName } from '../core/optimizer';
 import { defaultThreads, TrainSettings } from '../core/trainer';
@@ -48,7 +50,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
   set('seed', num(p, 'seed', { integer: true, min: 0, max: 0xffffffff }));
   set('threads', num(p, 'threads', { integer: true, min: 1, max: 64 }) ?? defaultThreads());
   set('directOrders', num(p, 'direct-orders', { integer: true, min: 0, max: 8 }));
-  set('directMB', num(p, 'direct-mb', { min: 1, max: 4096 }));
+  set('directMB', num(p, 'direct-mb', { min: DIRECT_LIMITS.megabytes.min, max: DIRECT_LIMITS.megabytes.max }));
   set('directLearningRate', num(p, 'direct-lr', { min: 1e-6, max: 10 }));
   set('directDecay', num(p, 'direct-decay', { min: 0, max: 0.01 }));
   set('patience', num(p, 'patience', { integer: true, min: 0, max: 1e6 }));
@@ -88,8 +90,11 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
     });
     reporter.end();
     if (done.reason === 'diverged') {
+      const resume = str(p, 'resume');
+      const resumedOut = resume !== undefined && path.resolve(resume) === path.resolve(outPath);
       const where = kept.written ? `saved ${outPath}: ${keptLine(kept)}`
-        : kept.valBitsPerChar !== undefined ? `${outPath} was left as it was: ${keptLine(kept)}` : `${outPath} was not written`;
+        : kept.valBitsPerChar !== undefined ? `${outPath} was left as it was: ${keptLine(kept)}`
+        : resumedOut ? `${outPath} was left as it was` : `${outPath} was not written`;
       process.stderr.write(`char-rnn: ${done.message ?? 'training diverged'}; ${where}\n`);
       return 2;
     }

@@ -8,16 +8,23 @@
  *   3. size from `stat`, before any read: the per-file cap, then what is left of the corpus cap
  *   4. content: binary sniffing, decoding (UTF-8, UTF-16 with a BOM), empty, minified
  * Folders are checked against the ignore rules, then the default excluded folder names; a skipped folder is
- * reported once and never listed. Folder symlinks are never followed; file symlinks are read.
+ * reported once and never listed. Every entry met is used or reported: folder symlinks are never followed
+ * ('folder-link'), FIFOs, sockets and devices never opened ('special-file'); a file symlink is read when it
+ * leads to a file inside the folders given (else 'outside-roots', unless `readOutsideRoots`), after the
+ * walk, so that the file itself, found under its own name, comes first. Each real file (device + inode)
+ * is read at most once: a second path to it is a 'duplicate'.
  *
  * Memory stays bounded by the caps: a file is read with a limit of min(per-file cap, corpus budget left),
  * so at most `maxCorpusBytes` of accepted text plus one file are ever held.
  */
 import picomatch from 'picomatch';
-import { promises as fsp, type Dirent, type Stats } from 'node:fs';
+import { constants as fsConstants, promises as fsp, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import ignore from 'ignore';
 import { assignSplits, SplitSummary } from './split';
+import { fileKind, FileReadError, formatBytes, readRegularFile } from './files';
+
+export { formatBytes } from './files';
 
 export { splitOf } from './split';
 export type { SplitSummary } from './split';
@@ -34,7 +41,15 @@ export type SkipReason =
   | 'unreadable'
   | 'empty'
   | 'not-text-extension'
-  | 'not-included';
+  | 'not-included'
+  /** a symbolic link to a folder: never followed (it may loop, or lead anywhere) */
+  | 'folder-link'
+  /** a FIFO, socket or device (or a link to one): never opened, a read could block forever or never end */
+  | 'special-file'
+  /** the same file as one already read (a link to it, a hard link, a root given twice) */
+  | 'duplicate'
+  /** a link that leads outside the folders given (unless `readOutsideRoots`) */
+  | 'outside-roots';
 
 /** Options of {@link readCorpus}; every field is optional. */
 export interface CorpusOptions {
@@ -58,6 +73,11 @@ export interface CorpusOptions {
   includeGlobs?: string[];
   /** Skip dependency/build folders, lock files, minified files and binary-ish extensions. Default true. */
   useDefaultExcludes?: boolean;
+  /**
+   * Read files that a symbolic link inside the folders given leads to outside them. Default false: such
+   * links are skipped as 'outside-roots'. (Links to folders are never followed either way.)
+   */
+  readOutsideRoots?: boolean;
   /** Cancels the walk: {@link readCorpus} rejects with an Error named 'AbortError'. */
   signal?: AbortSignal;
   /** Called every 100 files seen, and once at the end of the walk. */
@@ -120,6 +140,8 @@ const MINIFIED_MIN_BYTES = 4096;
 const MINIFIED_MAX_AVERAGE_LINE = 250;
 const MINIFIED_MAX_LINE = 5000;
 const PROGRESS_EVERY_FILES = 100;
+/** An ignore file larger than this is not read (its rules are not applied, with a warning). */
+const MAX_IGNORE_FILE_BYTES = 1024 * 1024;
 
 const DEFAULT_EXCLUDED_DIRS: ReadonlySet<string> = new Set([
   'node_modules', '.git', '.hg', '.svn', 'dist', 'build', 'out', 'target', 'coverage', '.next', '.nuxt', '.cache',
@@ -151,6 +173,9 @@ const NON_TEXT_EXTENSIONS: ReadonlySet<string> = new Set([
   'db', 'sqlite', 'safetensors', 'pt', 'pth', 'onnx', 'npy', 'npz', 'pkl', 'h5', 'vsix',
 ]);
 
+/** Opening never waits for a FIFO's writer (the handle is checked before any read); 0 where there is no such flag. */
+const OPEN_NONBLOCKING = fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0);
+
 /** Git matches case-insensitively where the file system usually is case-insensitive. */
 const IGNORE_CASE = process.platform === 'win32' || process.platform === 'darwin';
 
@@ -173,6 +198,7 @@ interface ValidatedOptions {
   excludeGlob: ((relPath: string) => boolean) | undefined;
   includeGlob: ((relPath: string) => boolean) | undefined;
   useDefaultExcludes: boolean;
+  readOutsideRoots: boolean;
   signal: AbortSignal | undefined;
   onProgress: CorpusOptions['onProgress'];
 }
@@ -203,6 +229,9 @@ export async function readCorpus(paths: string[], options: CorpusOptions = {}): 
   }
 
   const walker = new CorpusWalker(validated);
+  for (let i = 0; i < rootPaths.length; i++) {
+    if (rootStats[i].isDirectory()) walker.rootFolders.push(await fsp.realpath(rootPaths[i]).catch(() => rootPaths[i]));
+  }
   const severalRoots = rootPaths.length > 1;
   const labels = new Set<string>();
   for (let i = 0; i < rootPaths.length; i++) {
@@ -221,6 +250,7 @@ export async function readCorpus(paths: string[], options: CorpusOptions = {}): 
       await walker.walkRootFile(root, stats);
     }
   }
+  await walker.walkLinks();
   walker.finishProgress();
 
   const chars = walker.files.map((file) => countCodePoints(file.text));
@@ -267,6 +297,21 @@ export function formatCorpusReport(corpus: Corpus, maxListed = 5): string {
   return lines.join('\n');
 }
 
+/**
+ * Why nothing (or little) was used, in one line: the skipped paths counted by reason, with the first of
+ * each and its detail, e.g. '3 paths skipped: 2 binary (first: a.bin, NUL byte at offset 0), 1 special-file
+ * (first: pipe, a FIFO (named pipe): never opened)'.
+ */
+export function summarizeSkipped(corpus: Corpus, maxReasons = 4): string {
+  if (corpus.skipped.length === 0) return `nothing was found under ${corpus.roots.join(', ')}`;
+  const byReason = new Map<SkipReason, SkippedEntry[]>();
+  for (const entry of corpus.skipped) byReason.set(entry.reason, [...(byReason.get(entry.reason) ?? []), entry]);
+  const groups = [...byReason.entries()].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]));
+  const parts = groups.slice(0, maxReasons).map(([reason, entries]) => `${entries.length} ${reason} (first: ${entries[0].relPath}${entries[0].isDirectory ? '/' : ''}, ${entries[0].detail})`);
+  if (groups.length > maxReasons) parts.push(`${groups.length - maxReasons} more reasons`);
+  return `${plural(corpus.skipped.length, 'path')} skipped: ${parts.join(', ')}`;
+}
+
 /** The split line's details: the share held out and how the groups were formed. */
 function describeSplit(split: SplitSummary | undefined): string {
   if (!split || split.valGroups === 0) return '';
@@ -285,8 +330,12 @@ class CorpusWalker {
   private filesSeen = 0;
   private lastReportedFilesSeen = -1;
   private corpusCapHits = 0;
-  /** Absolute paths of files already considered, so that nested or repeated roots do not read a file twice. */
-  private readonly seenFiles = new Set<string>();
+  /** The real paths of the root folders: a file link must lead inside one of them. */
+  readonly rootFolders: string[] = [];
+  /** The files already considered, by identity (device and inode, or real path), and the path each was met by. */
+  private readonly seenFiles = new Map<string, string>();
+  /** File links met in the walk, considered after it (the files under their own names come first). */
+  private readonly links: { absPath: string; relPath: string; name: string }[] = [];
 
   constructor(private readonly options: ValidatedOptions) {}
 
@@ -304,12 +353,30 @@ class CorpusWalker {
     const name = path.basename(root.absPath); // also its relPath, with one root or several
     this.countFile();
     if (!stats.isFile()) {
-      this.skip(root.absPath, name, 'unreadable', 'not a regular file or folder', false);
+      this.skip(root.absPath, name, 'special-file', `${fileKind(stats)}: never opened`, false);
       return;
     }
-    if (this.seenFiles.has(root.absPath)) return;
-    this.seenFiles.add(root.absPath);
     await this.considerFile(root.absPath, name, name, stats);
+  }
+
+  /** The file links met in the walk: each is read when it leads inside the root folders to a file not read yet. */
+  async walkLinks(): Promise<void> {
+    for (const link of this.links) {
+      throwIfAborted(this.options.signal);
+      let real: string;
+      try {
+        real = await fsp.realpath(link.absPath);
+      } catch (error) {
+        this.skip(link.absPath, link.relPath, 'unreadable', `cannot resolve the link (${errorCode(error)})`, false);
+        continue;
+      }
+      if (!this.options.readOutsideRoots && !this.rootFolders.some((root) => isInside(real, root))) {
+        this.skip(link.absPath, link.relPath, 'outside-roots', `a link to ${real}, outside the folders given`, false);
+        continue;
+      }
+      await this.considerFile(link.absPath, link.relPath, link.name, undefined);
+    }
+    this.links.length = 0;
   }
 
   /** Emits the final progress report, unless the last one already had the final count. */
@@ -349,23 +416,12 @@ class CorpusWalker {
       const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
       const shownPath = reportPath(root, relPath);
 
-      let stats: Stats | undefined;
-      let isDirectory = entry.isDirectory();
-      if (entry.isSymbolicLink()) {
-        try {
-          stats = await fsp.stat(absPath);
-        } catch (error) {
-          this.countFile();
-          this.skip(absPath, shownPath, 'unreadable', `broken symbolic link (${errorCode(error)})`, false);
-          continue;
-        }
-        if (!stats.isFile()) continue; // folder symlinks are never followed; devices, sockets and FIFOs never read
-        isDirectory = false;
-      } else if (!isDirectory && !entry.isFile()) {
-        continue; // devices, sockets, FIFOs
+      if (entry.isSymbolicLink() || (!entry.isDirectory() && !entry.isFile())) {
+        await this.considerOther(root, absPath, relPath, shownPath, entry, matcher);
+        continue;
       }
 
-      if (isDirectory) {
+      if (entry.isDirectory()) {
         const ignoredBy = this.excludedByGlob(relPath) ?? matchIgnore(root, matcher, `${relPath}/`);
         if (ignoredBy !== undefined) {
           this.skip(absPath, shownPath, 'ignored', ignoredBy, true);
@@ -378,19 +434,56 @@ class CorpusWalker {
       }
 
       this.countFile();
-      if (this.seenFiles.has(absPath)) continue;
-      this.seenFiles.add(absPath);
-      const ignoredBy = this.excludedByGlob(relPath) ?? matchIgnore(root, matcher, relPath);
-      if (ignoredBy !== undefined) {
-        this.skip(absPath, shownPath, 'ignored', ignoredBy, false);
-        continue;
-      }
-      if (this.options.includeGlob && !this.options.includeGlob(relPath)) {
-        this.skip(absPath, shownPath, 'not-included', 'matches none of the include patterns', false);
-        continue;
-      }
-      await this.considerFile(absPath, shownPath, entry.name, stats);
+      if (this.skippedByRules(root, matcher, absPath, relPath, shownPath)) continue;
+      await this.considerFile(absPath, shownPath, entry.name, undefined);
     }
+  }
+
+  /** Reports a file left out by the ignore rules or the include patterns; false when it is not. */
+  private skippedByRules(root: Root, matcher: Matcher, absPath: string, relPath: string, shownPath: string): boolean {
+    const ignoredBy = this.excludedByGlob(relPath) ?? matchIgnore(root, matcher, relPath);
+    if (ignoredBy !== undefined) {
+      this.skip(absPath, shownPath, 'ignored', ignoredBy, false);
+      return true;
+    }
+    if (this.options.includeGlob && !this.options.includeGlob(relPath)) {
+      this.skip(absPath, shownPath, 'not-included', 'matches none of the include patterns', false);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A symbolic link, FIFO, socket or device: the rules apply as to a file (git sees a link as one); then
+   * a link to a file is read after the walk, and every other entry is reported: a folder link is never
+   * followed, and nothing that is not a regular file is ever opened.
+   */
+  private async considerOther(root: Root, absPath: string, relPath: string, shownPath: string, entry: Dirent, matcher: Matcher): Promise<void> {
+    this.countFile();
+    let target: Stats | undefined;
+    let problem: string | undefined;
+    if (entry.isSymbolicLink()) {
+      try {
+        target = await fsp.stat(absPath);
+      } catch (error) {
+        problem = errorCode(error);
+      }
+    }
+    const linkToFolder = target?.isDirectory() === true;
+    if (linkToFolder) {
+      const ignoredBy = this.excludedByGlob(relPath) ?? matchIgnore(root, matcher, relPath) ?? matchIgnore(root, matcher, `${relPath}/`);
+      if (ignoredBy !== undefined) return this.skip(absPath, shownPath, 'ignored', ignoredBy, true);
+      if (this.options.useDefaultExcludes && DEFAULT_EXCLUDED_DIRS.has(entry.name)) {
+        return this.skip(absPath, shownPath, 'default-exclude', `"${entry.name}" folders are excluded by default`, true);
+      }
+      const to = await fsp.readlink(absPath).catch(() => '?');
+      return this.skip(absPath, shownPath, 'folder-link', `a link to the folder ${to}: folder links are not followed`, true);
+    }
+    if (this.skippedByRules(root, matcher, absPath, relPath, shownPath)) return;
+    if (!entry.isSymbolicLink()) return this.skip(absPath, shownPath, 'special-file', `${direntKind(entry)}: never opened`, false);
+    if (target === undefined) return this.skip(absPath, shownPath, 'unreadable', `broken symbolic link (${problem})`, false);
+    if (!target.isFile()) return this.skip(absPath, shownPath, 'special-file', `a link to ${fileKind(target)}: never opened`, false);
+    this.links.push({ absPath, relPath: shownPath, name: entry.name });
   }
 
   private excludedByGlob(relPath: string): string | undefined {
@@ -416,6 +509,17 @@ class CorpusWalker {
         return;
       }
     }
+    if (!stats.isFile()) {
+      this.skip(absPath, relPath, 'special-file', `${fileKind(stats)}: never opened`, false);
+      return;
+    }
+    const identity = stats.ino !== 0 ? `${stats.dev}:${stats.ino}` : await fsp.realpath(absPath).catch(() => absPath);
+    const first = this.seenFiles.get(identity);
+    if (first !== undefined) {
+      this.skip(absPath, relPath, 'duplicate', `the same file as ${first}, read once`, false);
+      return;
+    }
+    this.seenFiles.set(identity, relPath);
     const { maxFileBytes, maxCorpusBytes } = this.options;
     if (stats.size > maxFileBytes) {
       this.skip(absPath, relPath, 'too-large', `${formatBytes(stats.size)} > ${formatBytes(maxFileBytes)} per-file cap`, false);
@@ -476,10 +580,12 @@ class CorpusWalker {
   /** Reads a `.gitignore`-syntax file; undefined when it does not exist (a warning when it cannot be read). */
   private async readIgnoreFile(absPath: string, source: string): Promise<string | undefined> {
     try {
-      return await fsp.readFile(absPath, 'utf8');
+      return (await readRegularFile(absPath, MAX_IGNORE_FILE_BYTES)).toString('utf8');
     } catch (error) {
-      if (!isMissing(error) && errorCode(error) !== 'EISDIR') {
-        this.warnings.push(`${source}: cannot read ignore rules (${errorCode(error)}), they are not applied`);
+      const code = errorCode(error);
+      if (!isMissing(error) && code !== 'EISDIR') {
+        const why = error instanceof FileReadError ? error.reason : code;
+        this.warnings.push(`${source}: cannot read ignore rules (${why}), they are not applied`);
       }
       return undefined;
     }
@@ -524,6 +630,7 @@ function validateOptions(options: CorpusOptions): ValidatedOptions {
     excludeGlob: globMatcher(options.excludeGlobs),
     includeGlob: globMatcher(options.includeGlobs),
     useDefaultExcludes: options.useDefaultExcludes ?? true,
+    readOutsideRoots: options.readOutsideRoots ?? false,
     signal: options.signal,
     onProgress: options.onProgress,
   };
@@ -614,8 +721,11 @@ function classifyName(name: string): { reason: SkipReason; detail: string } | un
 
 /** Reads at most `limit + 1` bytes, so that a file which grew past `limit` since its stat is detected, not loaded. */
 async function readBounded(absPath: string, expectedSize: number, limit: number): Promise<Buffer> {
-  const handle = await fsp.open(absPath, 'r');
+  const handle = await fsp.open(absPath, OPEN_NONBLOCKING);
   try {
+    // the path may have become a FIFO or a device since its stat: such a handle is never read
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw Object.assign(new Error(`it is now ${fileKind(stats)}`), { code: 'not a regular file' });
     const chunks: Buffer[] = [];
     let total = 0;
     let chunkSize = expectedSize + 1;
@@ -757,21 +867,20 @@ function reportPath(root: Root, relPath: string): string {
   return relPath === '' ? root.label : `${root.label}/${relPath}`;
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Whether the real path `file` lies inside the real folder `folder`. */
+function isInside(file: string, folder: string): boolean {
+  const rel = path.relative(folder, file);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
-/** '512 B', '3.2 KB', '1 MB' (binary multiples). */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1).replace(/\.0$/, '')} ${units[unit]}`;
+/** What kind of special entry a folder listing holds, in words. */
+function direntKind(entry: Dirent): string {
+  return entry.isFIFO() ? 'a FIFO (named pipe)' : entry.isSocket() ? 'a socket' : entry.isCharacterDevice() ? 'a character device'
+    : entry.isBlockDevice() ? 'a block device' : 'a special file';
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function plural(count: number, noun: string): string {

@@ -27,7 +27,12 @@ export interface DirectConfig {
 /** The id that stands for "before the start of the text" in a history. */
 export const PAD = -1;
 
-export const DIRECT_LIMITS = { orders: { min: 1, max: 8 } } as const;
+/**
+ * `megabytes`: the table's budget. 1024 at most: a run holds the table two or three times (the live one,
+ * the best model's copy, the checkpoint being written), and a checkpoint must stay under the 4 GB that
+ * one Node buffer can hold.
+ */
+export const DIRECT_LIMITS = { orders: { min: 1, max: 8 }, megabytes: { min: 1, max: 1024 } } as const;
 
 /** The most entries (rows x V) a table may have: row offsets and element indices stay 32-bit integers. */
 const MAX_DIRECT_ENTRIES = 2 ** 31 - 1;

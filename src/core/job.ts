@@ -18,6 +18,7 @@ import { defaultKernels } from './backends';
 import { Kernels } from './kernels';
 import { releaseModel } from './model';
 import { prepareData } from './prepare';
+import { fileKind } from './files';
 import { DEFAULT_TRAIN_SETTINGS, KeptModel, TrainEvent, Trainer, TrainSettings } from './trainer';
 
 export interface TrainingJobOptions {
@@ -65,7 +66,7 @@ export interface KeptResult {
 
 export async function runTrainingJob(opts: TrainingJobOptions): Promise<{ trainer: Trainer; done: TrainEvent & { event: 'done' }; kept: KeptResult }> {
   const userEmit = opts.onEvent ?? (() => undefined);
-  await checkWritableFolder(opts.out);
+  await checkOutputPath(opts.out);
   const kernels = opts.kernels ?? defaultKernels();
   const from = opts.resume ? await loadResumePoint(opts.resume, kernels, opts.continueFrom ?? 'latest') : undefined;
   const resumed = from?.checkpoint;
@@ -237,8 +238,14 @@ function keptCopy(loaded: LoadedCheckpoint): KeptModel {
   return kept;
 }
 
-/** Fails before any work when checkpoints could not be written. */
-async function checkWritableFolder(out: string): Promise<void> {
+/**
+ * Fails before any work when checkpoints could not be written: `out` and the latest state beside it
+ * must each be a regular file or nothing yet (not a folder, a FIFO, a device, nor a file of another kind
+ * under a name that is not `.safetensors`: a source file given as `out` by mistake), in a folder that
+ * exists and can be written to.
+ */
+export async function checkOutputPath(out: string): Promise<void> {
+  if (out === '' || /[\\/]$/.test(out)) throw new Error(`cannot write the checkpoint ${out || "''"}: give a file name, not a folder`);
   const dir = path.dirname(path.resolve(out));
   try {
     const stat = await fsp.stat(dir);
@@ -247,7 +254,41 @@ async function checkWritableFolder(out: string): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new Error(`cannot write the checkpoint ${out}: the folder ${dir} does not exist`);
+    if (code === 'ENOTDIR') throw new Error(`cannot write the checkpoint ${out}: a part of ${dir} is not a folder`);
     if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot write the checkpoint ${out}: no permission to write in ${dir}`);
     throw err;
+  }
+  for (const file of [out, latestPathOf(out)]) {
+    let stat;
+    try {
+      stat = await fsp.stat(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue; // nothing there yet (or a broken link, which the write replaces)
+      throw new Error(`cannot write the checkpoint ${file}: ${code ?? (err as Error).message}`);
+    }
+    if (stat.isDirectory()) throw new Error(`cannot write the checkpoint ${file}: it is a folder (give a file name)`);
+    if (!stat.isFile()) throw new Error(`cannot write the checkpoint ${file}: it is not a regular file (${fileKind(stat)})`);
+    // a `.safetensors` name is the run's own (a damaged checkpoint there may be replaced); any other
+    // name must hold a checkpoint already
+    if (stat.size > 0 && !file.endsWith('.safetensors') && !(await looksLikeSafetensors(file, stat.size))) {
+      throw new Error(`cannot write the checkpoint ${file}: it exists and is not a safetensors file (a source file given as --out?); it is left as it is`);
+    }
+  }
+}
+
+/**
+ * Whether a file starts as a safetensors file does: an 8-byte little-endian header length that fits the
+ * file, then '{'. Only a sniff, so that `out` never replaces a user's other file; loading checks the rest.
+ */
+async function looksLikeSafetensors(file: string, size: number): Promise<boolean> {
+  if (size < 9) return false;
+  const handle = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+  try {
+    const head = Buffer.alloc(9);
+    const { bytesRead } = await handle.read(head, 0, 9, 0);
+    return bytesRead === 9 && head.readBigUInt64LE(0) <= BigInt(size - 8) && head[8] === 0x7b;
+  } finally {
+    await handle.close();
   }
 }

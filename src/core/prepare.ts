@@ -2,7 +2,7 @@
  * From a read corpus to training data: the vocabulary (built from the training files, or the model's
  * own when continuing) and the encoded training and validation files.
  */
-import { Corpus } from './corpus';
+import { Corpus, summarizeSkipped } from './corpus';
 import { encodeFiles, EncodedFiles } from './data';
 import { DEFAULT_VOCAB_CAP, UNKNOWN, Vocab } from './vocab';
 
@@ -18,7 +18,7 @@ export function prepareData(corpus: Corpus, opts: { vocab?: Vocab; vocabCap?: nu
   const trainFiles = corpus.files.filter((f) => f.split === 'train');
   const valFiles = corpus.files.filter((f) => f.split === 'val');
   if (trainFiles.length === 0) {
-    throw new Error(corpus.files.length === 0 ? 'no usable text file was found: nothing to train on' : 'every usable file was held out for validation: nothing to train on');
+    throw new Error(corpus.files.length === 0 ? `no usable text file was found: nothing to train on (${summarizeSkipped(corpus)})` : 'every usable file was held out for validation: nothing to train on');
   }
   const vocab = opts.vocab ?? Vocab.build(trainFiles.map((f) => f.text), opts.vocabCap ?? DEFAULT_VOCAB_CAP);
   const train = encodeFiles(vocab, trainFiles);

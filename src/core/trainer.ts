@@ -12,8 +12,9 @@
  *     halvings in a row with no such improvement, the next plateau stops the run as 'converged';
  *   - divergence: a validation more than 1 bit/char above the best while the training loss is worse than
  *     it was at the best too (when only validation rises, the model is memorising: the plateau handles
- *     that), a validation worse than uniform guessing over the vocabulary, or a loss or gradient that is
- *     not finite stops the run as 'diverged' (nothing of the diverged state is to be saved).
+ *     that), a validation worse than uniform guessing over the vocabulary, a smoothed training loss
+ *     worse than it (also with no validation files), or a loss or gradient that is not finite stops the
+ *     run as 'diverged' (nothing of the diverged state is to be saved).
  */
 import * as os from 'node:os';
 import { allocChunk, Chunk, freeChunk } from './bptt';
@@ -23,7 +24,7 @@ import { bitsPerChar } from './evaluate';
 import { defaultKernels } from './backends';
 import { DIRECT_LIMITS, DirectConfig, DirectConnections, DirectGradient } from './direct';
 import { Kernels } from './kernels';
-import { WasmKernels } from './wasm/backend';
+import { MAX_PAGES, WasmKernels } from './wasm/backend';
 import { ModelConfig, RnnModel, validateConfig } from './model';
 import { ClipMode, DEFAULT_LEARNING_RATE, Optimizer, OPTIMIZER_STATE_NAMES, OptimizerName, validateOptimizerSettings } from './optimizer';
 import { Rng } from './rng';
@@ -117,7 +118,8 @@ export function validateTrainSettings(s: TrainSettings): void {
   int('historyEverySteps', 1, 1e9);
   int('threads', 1, 64);
   int('directOrders', 0, DIRECT_LIMITS.orders.max);
-  if (!(s.directMB >= 1 && s.directMB <= 4096)) throw new Error(`directMB must be from 1 to 4096, got ${s.directMB}`);
+  const { min: minMB, max: maxMB } = DIRECT_LIMITS.megabytes;
+  if (!(s.directMB >= minMB && s.directMB <= maxMB)) throw new Error(`directMB must be from ${minMB} to ${maxMB} (megabytes), got ${s.directMB}`);
   if (!(s.directLearningRate > 0 && s.directLearningRate <= 10)) throw new Error(`directLearningRate must be in (0, 10], got ${s.directLearningRate}`);
   if (!(s.directDecay >= 0 && s.directDecay <= 0.01)) throw new Error(`directDecay must be from 0 to 0.01, got ${s.directDecay}`);
   if (!(s.lineStartProb >= 0 && s.lineStartProb <= 1)) throw new Error(`lineStartProb must be in [0, 1], got ${s.lineStartProb}`);
@@ -150,6 +152,11 @@ export const MIN_RELATIVE_IMPROVEMENT = 1e-3;
 export const DIVERGED_BITS = 1;
 /** the first validations may sit this little above uniform guessing (log2 V) before it means divergence */
 const UNIFORM_SLACK = 0.25;
+/**
+ * a smoothed training loss this many nats/char above uniform guessing (ln V) means the run diverged,
+ * also when nothing is validated (an untrained model starts at about ln V and only goes down)
+ */
+export const DIVERGED_LOSS_NATS = 1;
 
 /**
  * The schedule's state: what validation said so far. Saved in the checkpoint (absent from those written
@@ -255,10 +262,42 @@ export interface RunOptions {
 }
 
 /**
- * The table (and its Adagrad accumulators) in the kernels' memory, where their row kernels run at full
- * speed; as it is when that memory cannot hold it.
+ * The bytes a training step's buffers take in the kernels' memory, from the shapes alone: per position
+ * of the batch (N = B x T) the activations of every layer, the probabilities and the transposed operands
+ * (bptt.ts), the chunk, and with direct connections its bias, rows and sparse gradient; per thread a
+ * gradient and a transposed weight matrix; the parameters. The direct-connection table is not counted:
+ * it goes where there is room (inKernelMemory).
  */
-function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels): DirectConnections {
+export function trainingStepBytes(config: ModelConfig, settings: Pick<TrainSettings, 'seqLength' | 'batchSize' | 'threads' | 'directOrders'>): number {
+  const { vocabSize: V, hiddenSize: H, layers: L } = config;
+  const { seqLength: T, batchSize: B, directOrders: orders } = settings;
+  const N = T * B;
+  const threads = Math.max(1, Math.min(settings.threads, B));
+  const P = L * (2 * H * H + H) + H * V + V; // about the parameter count (paramLayout)
+  const perPosition = 4 * (H * (3 * L + 4) + 2 * V + (orders > 0 ? V * (1 + orders) + 3 * orders : 0)) + 13;
+  return N * perPosition + 4 * (B * H * (L + 1) + threads * H * Math.max(H, V) + (threads + 1) * P);
+}
+
+/**
+ * The most a training step's buffers may take (trainingStepBytes): the WebAssembly kernels' memory (1 GiB,
+ * MAX_PAGES) less room for the module's own data, the model's inference buffers and validation. The
+ * JavaScript kernels are held to the same limit, so that a setting works or is refused the same way on both.
+ */
+export const TRAINING_STEP_LIMIT_BYTES = MAX_PAGES * 65536 - 64 * 2 ** 20;
+
+/** Refuses, with the figures and what to lower, a model and batch whose step would not fit the kernels' memory. */
+export function checkTrainingMemory(config: ModelConfig, settings: Pick<TrainSettings, 'seqLength' | 'batchSize' | 'threads' | 'directOrders'>): void {
+  const bytes = trainingStepBytes(config, settings);
+  if (bytes <= TRAINING_STEP_LIMIT_BYTES) return;
+  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+  throw new Error(`a training step of batch ${settings.batchSize} x sequence length ${settings.seqLength} with hidden size ${config.hiddenSize}, ${config.layers} layer${config.layers === 1 ? '' : 's'} and ${config.vocabSize} symbols needs about ${mb(bytes)}, more than the ${mb(TRAINING_STEP_LIMIT_BYTES)} limit of the kernels' memory: lower the batch size, the sequence length, the hidden size or the layers`);
+}
+
+/**
+ * The table (and its Adagrad accumulators) in the kernels' memory, where their row kernels run at full
+ * speed, when it fits there beside `reserved` bytes (a training step's buffers); as it is otherwise.
+ */
+function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels, reserved = 0): DirectConnections {
   const existing = from instanceof DirectConnections ? from : undefined;
   const plain = () => {
     const d = existing ?? new DirectConnections(from as DirectConfig);
@@ -267,9 +306,11 @@ function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels
   };
   if (!(kernels instanceof WasmKernels) || (existing && kernels.owns(existing.table))) return plain();
   const config = existing?.config ?? (from as DirectConfig);
+  const rows = DirectConnections.layout(config).regionStart[config.orders];
+  if (4 * rows * (config.vocabSize + 1) + reserved > TRAINING_STEP_LIMIT_BYTES) return plain();
   let table: Float32Array | undefined;
   try {
-    table = kernels.allocF32(DirectConnections.layout(config).regionStart[config.orders] * config.vocabSize);
+    table = kernels.allocF32(rows * config.vocabSize);
     const moved = new DirectConnections(config, table);
     moved.rowSumSq = kernels.allocF32(moved.rowCount);
     if (existing) {
@@ -318,8 +359,12 @@ export class Trainer {
     validateTrainSettings(settings);
     this.model = model;
     const V = model.config.vocabSize;
+    // before any buffer: a batch that cannot fit is refused with its figures, not a failed allocation
+    const directOrders = settings.directOrders === 0 ? 0 : model.direct?.config.orders ?? settings.directOrders;
+    checkTrainingMemory(model.config, { ...settings, directOrders });
+    const reserved = trainingStepBytes(model.config, { ...settings, directOrders });
     if (settings.directOrders === 0) model.direct = undefined;
-    else model.direct = inKernelMemory(model.direct ?? DirectConnections.configForBudget(settings.directOrders, V, settings.directMB), model.kernels);
+    else model.direct = inKernelMemory(model.direct ?? DirectConnections.configForBudget(settings.directOrders, V, settings.directMB), model.kernels, reserved);
     this.settings = { ...settings, directOrders: model.direct?.config.orders ?? 0 };
     this.train = train;
     this.val = val && val.tokens.length > 0 ? val : undefined;
@@ -444,6 +489,10 @@ export class Trainer {
     this.step++;
     this.charsSeen += weight;
     this.smoothLoss = this.step === 1 && this.history.length === 0 ? loss : 0.95 * this.smoothLoss + 0.05 * loss;
+    const uniform = Math.log(this.model.config.vocabSize);
+    if (this.smoothLoss > uniform + DIVERGED_LOSS_NATS) {
+      this.earlyStop = { reason: 'diverged', message: `training diverged at step ${this.step}: the training loss ${this.smoothLoss.toFixed(3)} nats/char is worse than uniform guessing (${uniform.toFixed(2)} nats/char); lower the learning rate` };
+    }
     if (this.step % this.settings.historyEverySteps === 0) this.history.push({ step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss });
     return loss;
   }

@@ -134,10 +134,27 @@ describe('validation during training', () => {
       const wild = Trainer.resume(saved.model, saved.training!, data(TRAIN, vocab), data(VAL, vocab), { learningRate: 10, clip: 1e9, directLearningRate: 10 });
       const done = await wild.run({ steps: 400 });
       assert.equal(done.reason, 'diverged');
-      assert.match(done.message!, /^training diverged at step \d+: (validation \d+\.\d{3} bits\/char is (more than 1 bit\/char above the best|worse than uniform guessing)|the (loss|gradient) is not finite)/);
+      assert.match(done.message!, /^training diverged at step \d+: (validation \d+\.\d{3} bits\/char is (more than 1 bit\/char above the best|worse than uniform guessing)|the training loss \d+\.\d{3} nats\/char is worse than uniform guessing|the (loss|gradient) is not finite)/);
       assert.ok(!done.message!.includes('\n'));
       assert.deepEqual(wild.schedule.best, best);
       assert.ok(bytesOf(wild.keptCheckpoint()!.model.params).equals(bytesOf(t.model.params)), 'the best parameters are kept');
+    });
+  });
+
+  // issue 12, kind 1: a loss that explodes without becoming NaN, with nothing to validate on
+  describe('divergence with no validation files', () => {
+    it('a smoothed training loss worse than uniform guessing stops the run, whatever the validation', async () => {
+      const t = Trainer.create(vocab, data(TRAIN, vocab), undefined, SMALL);
+      trainFor(t, 20);
+      assert.equal(t.earlyStop, undefined, 'a sane learning rate does not diverge');
+      assert.ok(t.smoothLoss < Math.log(vocab.size), 'and its loss is below uniform guessing');
+      const saved = decodeCheckpoint(encodeCheckpoint(t.model, t.snapshot()));
+      const wild = Trainer.resume(saved.model, saved.training!, data(TRAIN, vocab), undefined, { learningRate: 10, clip: 1e9, directLearningRate: 10 });
+      const done = await wild.run({ steps: 400 });
+      assert.equal(done.reason, 'diverged');
+      assert.ok(done.step < 400, `stopped at step ${done.step}`);
+      assert.ok(Number.isFinite(done.loss), 'caught before the loss is NaN');
+      assert.match(done.message!, /^training diverged at step \d+: the training loss \d+\.\d{3} nats\/char is worse than uniform guessing \(\d+\.\d{2} nats\/char\); lower the learning rate$/);
     });
   });
 

@@ -5,7 +5,10 @@ import { StreamSampler } from '../../src/core/data';
 import { generate } from '../../src/core/generate';
 import { Rng } from '../../src/core/rng';
 import { CompletionSession } from '../../src/core/session';
-import { DEFAULT_TRAIN_SETTINGS, Trainer, TrainSettings } from '../../src/core/trainer';
+import { checkTrainingMemory, DEFAULT_TRAIN_SETTINGS, Trainer, TRAINING_STEP_LIMIT_BYTES, trainingStepBytes, TrainSettings } from '../../src/core/trainer';
+import { DIRECT_LIMITS } from '../../src/core/direct';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { bytesOf, textData } from './helpers';
 
 const LINE = 'the quick brown fox jumps over the lazy dog\n';
@@ -152,5 +155,37 @@ describe('stream sampler', () => {
     }
     assert.ok(fileStarts > 0, 'some segments start at a file start');
     assert.ok(lineStarts > 0, 'some segments start at a line start inside a file');
+  });
+});
+
+// issue 12, kind 7: values inside the documented bounds either work or are refused up front, naming the limit
+describe('trainer: what the bounds allow', () => {
+  const config = (H: number, L: number, V: number) => ({ hiddenSize: H, layers: L, vocabSize: V });
+
+  it('the defaults, and each maximum alone with the other defaults, fit the kernels\' memory', () => {
+    const d = DEFAULT_TRAIN_SETTINGS;
+    assert.ok(trainingStepBytes(config(d.hiddenSize, d.layers, 256), d) < TRAINING_STEP_LIMIT_BYTES / 10);
+    for (const [H, L] of [[1024, 1], [256, 4], [1024, 4]]) assert.doesNotThrow(() => checkTrainingMemory(config(H, L, 256), d), `H=${H} L=${L}`);
+    assert.doesNotThrow(() => checkTrainingMemory(config(256, 1, 256), { ...d, seqLength: 4096, batchSize: 1, threads: 1 }));
+  });
+
+  it('refuses a batch whose step cannot fit, before allocating it, with a plain Error that names the limit', () => {
+    const { vocab, data: train } = textData(['abcdefghij klmnop\n'.repeat(50)]);
+    for (const over of [{ batchSize: 1024, seqLength: 4096 }, { batchSize: 256, seqLength: 1024, hiddenSize: 1024, layers: 4 }]) {
+      assert.throws(() => Trainer.create(vocab, train, undefined, { ...DEFAULT_TRAIN_SETTINGS, threads: 1, ...over }), (err: Error) => {
+        assert.equal(err.constructor, Error, `a plain Error (a user error), not ${err.constructor.name}`);
+        assert.match(err.message, /^a training step of batch \d+ x sequence length \d+ with hidden size \d+, \d layers? and \d+ symbols needs about \d+ MB, more than the 960 MB limit of the kernels' memory: lower /);
+        return true;
+      });
+    }
+  });
+
+  it('the direct-connection budget and the editor settings\' maxima agree with what works', () => {
+    assert.equal(DIRECT_LIMITS.megabytes.max, 1024, 'a checkpoint must stay under the 4 GB of one Node buffer');
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+    const props = pkg.contributes.configuration.properties;
+    assert.equal(props['charRnn.model.directConnectionsMB'].maximum, DIRECT_LIMITS.megabytes.max);
+    const { vocab, data } = textData(['ab\n'.repeat(10)]);
+    assert.throws(() => Trainer.create(vocab, data, undefined, { ...DEFAULT_TRAIN_SETTINGS, directMB: 4096 }), /directMB must be from 1 to 1024 \(megabytes\), got 4096/);
   });
 });
