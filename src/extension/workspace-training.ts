@@ -8,12 +8,13 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DirectConnections } from '../core/direct';
-import { DoneReason, lastValidation } from '../core/trainer';
+import { lastValidation } from '../core/trainer';
 import { formatModelInfo, CorpusReport } from './model-info';
 import { ModelState, ModelStore } from './model-store';
 import { editorExcludes, readSettings, Settings } from './settings';
 import { StatusItem } from './status';
 import { JobOutcome, TrainingController } from './training/controller';
+import { doneNotice, DONE_VERB, keptSentence } from './training/notices';
 import { TrainerMessage, TrainJobRequest } from './training/protocol';
 
 export const INFO_URI = vscode.Uri.parse('char-rnn:/Char%20RNN%20Model%20Info.md');
@@ -375,15 +376,9 @@ export class WorkspaceTraining implements vscode.Disposable {
     // a job that finished sent its last checkpoint before 'done', and that message started the read
     const state = outcome.kind === 'done' ? await this.store.settled() : await this.store.load();
     if (outcome.kind === 'done') {
-      if (kind !== 'fineTune') {
-        const m = outcome.message;
-        if (m.reason === 'diverged') {
-          void vscode.window.showWarningMessage(`Char RNN: ${m.message ?? 'training diverged'}. ${keptSentence(m)}`);
-        } else {
-          const quality = m.kept.valBitsPerChar !== undefined ? ` ${keptSentence(m)}` : '';
-          void vscode.window.showInformationMessage(`Char RNN ${DONE_VERB[m.reason]} training after ${m.step.toLocaleString()} steps.${quality}`);
-        }
-      }
+      const notice = doneNotice(kind, outcome.message);
+      if (notice?.severity === 'warning') void vscode.window.showWarningMessage(notice.text);
+      else if (notice) void vscode.window.showInformationMessage(notice.text);
       this.showModelState(state);
       return;
     }
@@ -420,18 +415,6 @@ export class WorkspaceTraining implements vscode.Disposable {
     clearTimeout(this.saveTimer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** How a training job ended, as a verb: 'finished', 'converged'... */
-const DONE_VERB: Record<DoneReason, string> = { steps: 'finished', time: 'finished', stopped: 'stopped', converged: 'converged', diverged: 'diverged' };
-
-/** Which model the checkpoint holds after a job: the best by validation, and where the latest state went. */
-function keptSentence(m: TrainerMessage & { type: 'done' }): string {
-  const k = m.kept;
-  if (!k.written) return 'The model was not changed.';
-  if (k.valBitsPerChar === undefined) return `Kept the latest model (step ${k.step.toLocaleString()}; no validation files).`;
-  const latest = k.latestStep !== undefined ? ` (the latest state, step ${k.latestStep.toLocaleString()}, is kept beside it for Resume Training)` : '';
-  return `Kept the best model: step ${k.step.toLocaleString()}, validation ${k.valBitsPerChar.toFixed(2)} bits/char${latest}.`;
 }
 
 function capitalise(text: string): string {
