@@ -221,6 +221,11 @@ export class WorkspaceTraining implements vscode.Disposable {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       if (this.controller.isRunning) return; // a full training run is going on: it will see the file anyway
+      // read again when the job would start: training on save turned off since the save starts nothing
+      if (!readSettings().training.trainOnSave) {
+        this.pendingSaves.clear();
+        return;
+      }
       const files = [...this.pendingSaves];
       this.pendingSaves.clear();
       void this.runJob('fineTune', files);
