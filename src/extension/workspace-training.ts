@@ -11,9 +11,10 @@ import { DirectConnections } from '../core/direct';
 import { lastValidation } from '../core/trainer';
 import { formatModelInfo, CorpusReport } from './model-info';
 import { ModelState, ModelStore } from './model-store';
-import { editorExcludes, readSettings, Settings } from './settings';
+import { editorExcludes, readSettings, settingOrigin, Settings } from './settings';
 import { StatusItem } from './status';
 import { JobOutcome, TrainingController } from './training/controller';
+import { jobTrainSettings } from './training/job-settings';
 import { doneNotice, DONE_VERB, keptSentence } from './training/notices';
 import { TrainerMessage, TrainJobRequest } from './training/protocol';
 
@@ -265,17 +266,7 @@ export class WorkspaceTraining implements vscode.Disposable {
       roots,
       out: this.store.checkpointPath,
       resume: kind === 'new' ? undefined : this.store.checkpointPath,
-      settings: {
-        hiddenSize: settings.model.hiddenSize,
-        layers: settings.model.layers,
-        directOrders: settings.model.directOrders,
-        directMB: settings.model.directMB,
-        seqLength: t.seqLength,
-        batchSize: t.batchSize,
-        optimizer: t.optimizer,
-        learningRate: t.learningRate,
-        threads: t.threads,
-      },
+      settings: jobTrainSettings(kind, settings),
       corpus: {
         maxFileBytes: t.maxFileSizeKB * 1024,
         maxCorpusBytes: Math.round(t.maxCorpusMB * 1024 * 1024),
@@ -296,6 +287,11 @@ export class WorkspaceTraining implements vscode.Disposable {
     const what = kind === 'fineTune' ? 'fine-tuning' : 'training';
     this.status.set({ kind: 'training', percent: 0, what });
     this.output.appendLine(`${new Date().toLocaleTimeString()} ${kind === 'new' ? 'Training a new model' : kind === 'resume' ? 'Resuming training' : 'Fine-tuning on saved files'} on ${roots.join(', ')} for ${Math.round(job.seconds)} s`);
+    // the settings as read when the command ran, and where the model's size came from
+    const m = settings.model;
+    const t = settings.training;
+    const shape = kind === 'new' ? `hidden size ${m.hiddenSize} (${settingOrigin('model.hiddenSize')} setting), ${m.layers} layer${m.layers > 1 ? 's' : ''}, ${m.directOrders > 0 ? `direct connections of orders 1-${m.directOrders}` : 'no direct connections'}; ` : '';
+    this.output.appendLine(`  ${shape}${t.seqLength} characters a chunk, batch ${t.batchSize}, ${t.optimizer} at ${t.learningRate}, ${t.threads} thread${t.threads > 1 ? 's' : ''}`);
     let outcome: JobOutcome;
     try {
       const running = this.controller.start(job);

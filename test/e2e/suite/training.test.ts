@@ -154,6 +154,27 @@ describe('Train on Workspace', function () {
     await api.controller.stop();
   });
 
+  it('Resume Training continues the stored model as it is after its model settings changed (the model kept)', async () => {
+    const state = api.store.state;
+    assert.equal(state.kind, 'loaded');
+    const hidden = state.kind === 'loaded' ? state.checkpoint.model.config.hiddenSize : 0;
+    // the change asks whether to reset the model; nobody answers, so the model stays
+    await setting('model.hiddenSize', hidden + 16);
+    try {
+      await setting('training.timeBudgetMinutes', 5);
+      const first = Promise.race([nextMessage(api, 'start', 30_000), nextMessage(api, 'error', 30_000)]);
+      void vscode.commands.executeCommand('charRnn.resumeTraining');
+      const m = await first;
+      assert.equal(m.type, 'start', m.type === 'error' ? `the resume failed: ${m.message}` : '');
+      assert.ok(m.type === 'start' && m.step > 0, 'resumed from the stored step, not a new model');
+      await api.controller.stop();
+      const after = await api.store.load();
+      assert.equal(after.kind === 'loaded' && after.checkpoint.model.config.hiddenSize, hidden);
+    } finally {
+      await setting('model.hiddenSize', saved.get('model.hiddenSize'));
+    }
+  });
+
   it('fine-tunes briefly on a saved file when training on save is on', async () => {
     await setting('training.trainOnSave', true);
     try {
