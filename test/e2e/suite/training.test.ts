@@ -251,19 +251,19 @@ describe('Train on Workspace', function () {
     const sub = api.controller.onMessage((m) => {
       if (m.type === 'progress') updates++;
     });
+    // the run may end by itself while watched (a tiny corpus: converged, or its validation rising)
+    const done = nextMessage(api, 'done', 90_000);
     histogram.enable();
     await new Promise((r) => setTimeout(r, 8_000));
     histogram.disable();
     clearInterval(tick);
     sub.dispose();
-    const done = nextMessage(api, 'done', 60_000);
-    await api.controller.stop();
+    if (api.controller.isRunning) await api.controller.stop();
     const result = await done;
     const ms = (ns: number) => (ns / 1e6).toFixed(1);
-    console.log(`        event-loop delay while training: p50 ${ms(histogram.percentile(50))} ms, p99 ${ms(histogram.percentile(99))} ms, max ${ms(histogram.max)} ms; ${ticks} ticks of 100 ms and ${updates} progress messages in 8 s; training ${Math.round(result.charsPerSec)} chars/s (H=256, 1 thread)`);
+    console.log(`        event-loop delay while training: p50 ${ms(histogram.percentile(50))} ms, p99 ${ms(histogram.percentile(99))} ms, max ${ms(histogram.max)} ms; ${ticks} ticks of 100 ms and ${updates} progress messages in 8 s; training ${Math.round(result.charsPerSec)} chars/s (H=256, 1 thread); ended: ${result.reason}${result.message ? ` (${result.message})` : ''}`);
     assert.ok(updates >= 2, `${updates} progress messages arrived while the host was watched`);
     assert.ok(ticks >= 8, `the host's 100 ms timer fired ${ticks} times in 8 s`);
-    assert.equal(result.reason, 'stopped');
     // the target (p99 under 20 ms) is the README's figure, measured on an idle machine; only 10 times it fails here
     assert.ok(histogram.percentile(99) < 200e6, `p99 ${ms(histogram.percentile(99))} ms`);
     // the model stays: the reload phase checks that it loads again
