@@ -135,6 +135,18 @@ export function readSettings(config: vscode.WorkspaceConfiguration = vscode.work
 }
 
 /**
+ * Where the value of a `charRnn.*` setting in effect comes from, for the output channel: the most
+ * specific scope that sets it ('workspace folder', 'workspace', 'user'), or 'default'.
+ */
+export function settingOrigin(key: string): 'workspace folder' | 'workspace' | 'user' | 'default' {
+  const i = vscode.workspace.getConfiguration('charRnn').inspect(key);
+  if (i?.workspaceFolderValue !== undefined) return 'workspace folder';
+  if (i?.workspaceValue !== undefined) return 'workspace';
+  if (i?.globalValue !== undefined) return 'user';
+  return 'default';
+}
+
+/**
  * The globs VS Code itself hides from a folder's file tree and search: `files.exclude` and
  * `search.exclude` entries set to true (conditional `when` entries are left alone).
  */

@@ -8,12 +8,14 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DirectConnections } from '../core/direct';
-import { DoneReason, lastValidation } from '../core/trainer';
+import { lastValidation } from '../core/trainer';
 import { formatModelInfo, CorpusReport } from './model-info';
 import { ModelState, ModelStore } from './model-store';
-import { editorExcludes, readSettings, Settings } from './settings';
+import { editorExcludes, readSettings, settingOrigin, Settings } from './settings';
 import { StatusItem } from './status';
 import { JobOutcome, TrainingController } from './training/controller';
+import { jobTrainSettings } from './training/job-settings';
+import { doneNotice, DONE_VERB, keptSentence } from './training/notices';
 import { TrainerMessage, TrainJobRequest } from './training/protocol';
 
 export const INFO_URI = vscode.Uri.parse('char-rnn:/Char%20RNN%20Model%20Info.md');
@@ -220,6 +222,11 @@ export class WorkspaceTraining implements vscode.Disposable {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       if (this.controller.isRunning) return; // a full training run is going on: it will see the file anyway
+      // read again when the job would start: training on save turned off since the save starts nothing
+      if (!readSettings().training.trainOnSave) {
+        this.pendingSaves.clear();
+        return;
+      }
       const files = [...this.pendingSaves];
       this.pendingSaves.clear();
       void this.runJob('fineTune', files);
@@ -259,17 +266,7 @@ export class WorkspaceTraining implements vscode.Disposable {
       roots,
       out: this.store.checkpointPath,
       resume: kind === 'new' ? undefined : this.store.checkpointPath,
-      settings: {
-        hiddenSize: settings.model.hiddenSize,
-        layers: settings.model.layers,
-        directOrders: settings.model.directOrders,
-        directMB: settings.model.directMB,
-        seqLength: t.seqLength,
-        batchSize: t.batchSize,
-        optimizer: t.optimizer,
-        learningRate: t.learningRate,
-        threads: t.threads,
-      },
+      settings: jobTrainSettings(kind, settings),
       corpus: {
         maxFileBytes: t.maxFileSizeKB * 1024,
         maxCorpusBytes: Math.round(t.maxCorpusMB * 1024 * 1024),
@@ -290,6 +287,11 @@ export class WorkspaceTraining implements vscode.Disposable {
     const what = kind === 'fineTune' ? 'fine-tuning' : 'training';
     this.status.set({ kind: 'training', percent: 0, what });
     this.output.appendLine(`${new Date().toLocaleTimeString()} ${kind === 'new' ? 'Training a new model' : kind === 'resume' ? 'Resuming training' : 'Fine-tuning on saved files'} on ${roots.join(', ')} for ${Math.round(job.seconds)} s`);
+    // the settings as read when the command ran, and where the model's size came from
+    const m = settings.model;
+    const t = settings.training;
+    const shape = kind === 'new' ? `hidden size ${m.hiddenSize} (${settingOrigin('model.hiddenSize')} setting), ${m.layers} layer${m.layers > 1 ? 's' : ''}, ${m.directOrders > 0 ? `direct connections of orders 1-${m.directOrders}` : 'no direct connections'}; ` : '';
+    this.output.appendLine(`  ${shape}${t.seqLength} characters a chunk, batch ${t.batchSize}, ${t.optimizer} at ${t.learningRate}, ${t.threads} thread${t.threads > 1 ? 's' : ''}`);
     let outcome: JobOutcome;
     try {
       const running = this.controller.start(job);
@@ -375,15 +377,9 @@ export class WorkspaceTraining implements vscode.Disposable {
     // a job that finished sent its last checkpoint before 'done', and that message started the read
     const state = outcome.kind === 'done' ? await this.store.settled() : await this.store.load();
     if (outcome.kind === 'done') {
-      if (kind !== 'fineTune') {
-        const m = outcome.message;
-        if (m.reason === 'diverged') {
-          void vscode.window.showWarningMessage(`Char RNN: ${m.message ?? 'training diverged'}. ${keptSentence(m)}`);
-        } else {
-          const quality = m.kept.valBitsPerChar !== undefined ? ` ${keptSentence(m)}` : '';
-          void vscode.window.showInformationMessage(`Char RNN ${DONE_VERB[m.reason]} training after ${m.step.toLocaleString()} steps.${quality}`);
-        }
-      }
+      const notice = doneNotice(kind, outcome.message);
+      if (notice?.severity === 'warning') void vscode.window.showWarningMessage(notice.text);
+      else if (notice) void vscode.window.showInformationMessage(notice.text);
       this.showModelState(state);
       return;
     }
@@ -420,18 +416,6 @@ export class WorkspaceTraining implements vscode.Disposable {
     clearTimeout(this.saveTimer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** How a training job ended, as a verb: 'finished', 'converged'... */
-const DONE_VERB: Record<DoneReason, string> = { steps: 'finished', time: 'finished', stopped: 'stopped', converged: 'converged', diverged: 'diverged' };
-
-/** Which model the checkpoint holds after a job: the best by validation, and where the latest state went. */
-function keptSentence(m: TrainerMessage & { type: 'done' }): string {
-  const k = m.kept;
-  if (!k.written) return 'The model was not changed.';
-  if (k.valBitsPerChar === undefined) return `Kept the latest model (step ${k.step.toLocaleString()}; no validation files).`;
-  const latest = k.latestStep !== undefined ? ` (the latest state, step ${k.latestStep.toLocaleString()}, is kept beside it for Resume Training)` : '';
-  return `Kept the best model: step ${k.step.toLocaleString()}, validation ${k.valBitsPerChar.toFixed(2)} bits/char${latest}.`;
 }
 
 function capitalise(text: string): string {

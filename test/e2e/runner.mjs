@@ -21,7 +21,8 @@
 //              the extension host once the suite's run() settles: a UI script that needs the extension
 //              running (ghost text) goes with `--tests none`, e.g. test/e2e/ui/type-in-editor.mjs.
 // --screenshot save test/e2e/artifacts/NAME-MODE.png at the end (a failure always saves failure-MODE.png).
-// --timeout    per mode, default 300 s. --keep leaves the temp folders; --verbose shows server/browser logs.
+// --timeout    per mode, default 900 s: a guard against a hung run, not a speed check (the suite takes
+//              about 3 minutes a mode on an idle 2-core machine and twice that with the other core busy). --keep leaves the temp folders; --verbose shows server/browser logs.
 // --reload     after the suite, load the window again (a new extension host on the same user data and
 //              workspace) and run the suite's "after a window reload" tests: the file .e2e-phase in the
 //              workspace tells the suite which phase it is in (see suite/index.ts).
@@ -48,7 +49,7 @@ const { values: opts } = parseArgs({
     tests: { type: 'string', default: path.join(repoRoot, 'out/test/e2e/suite/index.js') },
     ui: { type: 'string' },
     screenshot: { type: 'string' },
-    timeout: { type: 'string', default: '300' },
+    timeout: { type: 'string', default: '900' },
     keep: { type: 'boolean', default: false },
     reload: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },

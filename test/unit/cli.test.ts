@@ -58,7 +58,7 @@ function onlyJson(stdout: string): Record<string, unknown> {
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Asserts a user error: status 2, exactly one stderr line 'char-rnn: ...' matching `pattern`, no stack. */
-function assertUserError(args: string[], pattern: RegExp): void {
+function assertUserError(args: string[], pattern: RegExp): SpawnSyncReturns<string> {
   const r = run(args);
   const where = `char-rnn ${args.join(' ')}`;
   assert.equal(r.status, 2, `${where}: exit status ${r.status}; stderr:\n${r.stderr}`);
@@ -68,6 +68,7 @@ function assertUserError(args: string[], pattern: RegExp): void {
   assert.equal(lines.length, 1, `${where}: expected exactly one line on stderr, got:\n${r.stderr}`);
   assert.ok(lines[0].startsWith('char-rnn: '), `${where}: stderr does not start with 'char-rnn: ': ${lines[0]}`);
   assert.match(lines[0], pattern, where);
+  return r;
 }
 
 const CORPUS_FILES: Record<string, string> = {
@@ -408,7 +409,7 @@ describe('char-rnn CLI (dist/cli.js)', function () {
 
   describe('Ctrl-C', () => {
     it('stops training, saves a checkpoint and exits with status 0', async function () {
-      this.timeout(30_000);
+      this.timeout(60_000);
       const out = path.join(tmp, 'interrupted.safetensors');
       const child = spawn(process.execPath, [CLI, 'train', corpus, '--out', out, '--seconds', '60', '--hidden', '16'], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -419,7 +420,7 @@ describe('char-rnn CLI (dist/cli.js)', function () {
       });
       try {
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no 'training:' line within 15 s; stdout:\n${stdout}\nstderr:\n${stderr}`)), 15_000);
+          const timer = setTimeout(() => reject(new Error(`no 'training:' line within 30 s; stdout:\n${stdout}\nstderr:\n${stderr}`)), 30_000);
           child.stdout.setEncoding('utf8').on('data', (d: string) => {
             stdout += d;
             if (stdout.includes('training:')) {
@@ -432,14 +433,13 @@ describe('char-rnn CLI (dist/cli.js)', function () {
             reject(new Error(`exited before training; stderr:\n${stderr}`));
           });
         });
-        const t0 = Date.now();
         child.kill('SIGINT');
+        // the training budget is 60 s; Stop's target is 2 s (README): only 10 times it fails the test
         let timer: NodeJS.Timeout | undefined;
         const { code, signal } = await Promise.race([
           exited,
-          new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('did not exit within 10 s of SIGINT')), 10_000); }),
+          new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('did not exit within 20 s of SIGINT')), 20_000); }),
         ]).finally(() => clearTimeout(timer));
-        assert.ok(Date.now() - t0 < 10_000);
         assert.equal(signal, null, `killed by ${signal}`);
         assert.equal(code, 0, `exit status ${code}; stderr:\n${stderr}`);
         assert.ok(!stderr.includes('    at '), `stack trace:\n${stderr}`);

@@ -71,6 +71,19 @@ describe('the completion service', () => {
     assert.equal(service.computed, computed + 1);
   });
 
+  it('applies changed settings at the next keystroke, even in the middle of a suggestion being typed through', () => {
+    const service = new CompletionService();
+    service.setModel(sure());
+    assert.deepEqual(service.automatic(doc(' a'), settings), { text: 'bcd;', continued: false });
+    // charRnn.completion.maxChars lowered to 2 while 'bcd;' is on screen: the next keystroke obeys it
+    const short = service.automatic(doc(' ab'), { ...settings, maxChars: 2 });
+    assert.equal(short?.continued, false, 'computed anew with the new settings');
+    assert.ok(short!.text.length <= 2, `at most 2 characters: ${JSON.stringify(short!.text)}`);
+    // charRnn.completion.minConfidence raised above what the model gives: nothing is shown any more
+    assert.deepEqual(service.automatic(doc(' a'), settings), { text: 'bcd;', continued: false });
+    assert.equal(service.automatic(doc(' ab'), { ...settings, minConfidence: 0.999 }), undefined);
+  });
+
   it('serves a repeated state from its cache, and forgets everything for a new model', () => {
     const service = new CompletionService();
     service.setModel(sure());

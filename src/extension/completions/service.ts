@@ -31,6 +31,8 @@ interface Suggested {
   /** the text before the cursor on its line when the suggestion was made */
   before: string;
   suggestion: string;
+  /** the settings it was made with (settingsKey): a suggestion made with others is not typed through */
+  settings: string;
 }
 
 const CACHE_SIZE = 200;
@@ -144,14 +146,16 @@ export class CompletionService {
     const session = this.session(doc.key);
     if (!session) return undefined;
     const line = lineAround(doc.text, doc.offset, doc.base);
+    const withSettings = settingsKey(settings);
     const previous = this.last.get(doc.key);
-    if (previous && line.before.startsWith(previous.before)) {
+    // a changed setting (a shorter maxChars, a higher minConfidence...) applies at the next keystroke
+    if (previous && previous.settings === withSettings && line.before.startsWith(previous.before)) {
       const typed = line.before.slice(previous.before.length);
       if (typed.length > 0 && previous.suggestion.length > typed.length && previous.suggestion.startsWith(typed)) {
         return { text: previous.suggestion.slice(typed.length), continued: true };
       }
     }
-    const cacheKey = `${doc.key}\u0000${doc.text.slice(Math.max(0, doc.offset - doc.base - 300), doc.offset - doc.base)}\u0000${line.after}\u0000${settingsKey(settings)}`;
+    const cacheKey = `${doc.key}\u0000${doc.text.slice(Math.max(0, doc.offset - doc.base - 300), doc.offset - doc.base)}\u0000${line.after}\u0000${withSettings}`;
     let suggestion = this.cache.get(cacheKey);
     if (suggestion === undefined) {
       this.computed++;
@@ -167,7 +171,7 @@ export class CompletionService {
       this.last.delete(doc.key);
       return undefined;
     }
-    this.last.set(doc.key, { before: line.before, suggestion });
+    this.last.set(doc.key, { before: line.before, suggestion, settings: withSettings });
     return { text: suggestion, continued: false };
   }
 

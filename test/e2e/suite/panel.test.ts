@@ -9,11 +9,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { getApi, nextMessage, waitFor, waitForFile } from './util';
+import { getApi, nextMessage, restoreWorkspaceSettings, saveWorkspaceSettings, SavedSettings, waitFor, waitForFile } from './util';
 
 
 if (process.env.CHAR_RNN_E2E_UI) describe('training panel', function () {
   this.timeout(180_000);
+  let saved: SavedSettings;
+  before(() => { saved = saveWorkspaceSettings(); });
+  after(() => restoreWorkspaceSettings(saved));
 
   it('opens from its command, shows the chart during a short training and the heatmap of the open file', async () => {
     const api = (await getApi());

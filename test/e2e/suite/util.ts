@@ -43,3 +43,32 @@ export async function waitForFile(file: string, timeoutMs: number): Promise<stri
   await new Promise((r) => setTimeout(r, 100)); // let its writer finish
   return fs.readFileSync(file, 'utf8');
 }
+
+/** Every `charRnn.*` key the extension contributes. */
+function settingKeys(): string[] {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  const properties = (ext?.packageJSON as { contributes?: { configuration?: { properties?: Record<string, unknown> } } } | undefined)?.contributes?.configuration?.properties ?? {};
+  return Object.keys(properties).map((k) => k.replace(/^charRnn\./, ''));
+}
+
+export type SavedSettings = Map<string, unknown>;
+
+/** The workspace's own `charRnn.*` values now (undefined where it sets none), to put back after a suite. */
+export function saveWorkspaceSettings(): SavedSettings {
+  const config = vscode.workspace.getConfiguration('charRnn');
+  return new Map(settingKeys().map((key) => [key, config.inspect(key)?.workspaceValue]));
+}
+
+/**
+ * Puts the workspace's `charRnn.*` values back as they were saved: a suite that changes settings leaves
+ * none of its changes to the next one, whether its tests passed or failed (a failed speed test once left
+ * `model.hiddenSize` 256 behind, and the training suite after it trained a 256-unit model).
+ */
+export async function restoreWorkspaceSettings(saved: SavedSettings): Promise<void> {
+  const config = vscode.workspace.getConfiguration('charRnn');
+  for (const [key, value] of saved) {
+    if (JSON.stringify(config.inspect(key)?.workspaceValue) !== JSON.stringify(value)) {
+      await config.update(key, value, vscode.ConfigurationTarget.Workspace);
+    }
+  }
+}

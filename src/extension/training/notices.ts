@@ -1,0 +1,37 @@
+/**
+ * What the editor says when a training job ends, as pure functions of the trainer's `done` message (no
+ * `vscode` import, so the unit tests check the severity and the wording): a run that diverged is a
+ * warning, whatever the job, and says which model was kept; a finished run is an information message.
+ */
+import type { DoneReason } from '../../core/trainer';
+import type { TrainerMessage, TrainJobRequest } from './protocol';
+
+export type DoneMessage = TrainerMessage & { type: 'done' };
+
+export interface Notice {
+  severity: 'warning' | 'info';
+  text: string;
+}
+
+/** How a training job ended, as a verb: 'finished', 'converged'... */
+export const DONE_VERB: Record<DoneReason, string> = { steps: 'finished', time: 'finished', stopped: 'stopped', converged: 'converged', diverged: 'diverged' };
+
+/** Which model the checkpoint holds after a job: the best by validation, and where the latest state went. */
+export function keptSentence(m: DoneMessage): string {
+  const k = m.kept;
+  if (!k.written) return 'The model was not changed.';
+  if (k.valBitsPerChar === undefined) return `Kept the latest model (step ${k.step.toLocaleString()}; no validation files).`;
+  const latest = k.latestStep !== undefined ? ` (the latest state, step ${k.latestStep.toLocaleString()}, is kept beside it for Resume Training)` : '';
+  return `Kept the best model: step ${k.step.toLocaleString()}, validation ${k.valBitsPerChar.toFixed(2)} bits/char${latest}.`;
+}
+
+/**
+ * The notification at the end of a job, or none: a fine-tuning on save that went well says nothing
+ * (the output channel has its line), but one that diverged warns like any other run.
+ */
+export function doneNotice(kind: TrainJobRequest['kind'], m: DoneMessage): Notice | undefined {
+  if (m.reason === 'diverged') return { severity: 'warning', text: `Char RNN: ${m.message ?? 'training diverged'}. ${keptSentence(m)}` };
+  if (kind === 'fineTune') return undefined;
+  const quality = m.kept.valBitsPerChar !== undefined ? ` ${keptSentence(m)}` : '';
+  return { severity: 'info', text: `Char RNN ${DONE_VERB[m.reason]} training after ${m.step.toLocaleString()} steps.${quality}` };
+}
