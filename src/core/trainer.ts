@@ -10,8 +10,8 @@
  *   - a plateau: after `patience` validations without an improvement of at least 0.1% on the best, both
  *     learning rates (the RNN's optimizer and the direct table's) are halved; after MAX_REDUCTIONS
  *     halvings in a row with no such improvement, the next plateau stops the run as 'converged';
- *   - divergence: a validation more than 1 bit/char above the best while the training loss is worse than
- *     it was at the best too (when only validation rises, the model is memorising: the plateau handles
+ *   - divergence: a validation more than 1 bit/char above the best while the training loss is more than
+ *     0.5 nats/char worse than it was at the best too (when only validation rises, the model is memorising: the plateau handles
  *     that), a validation worse than uniform guessing over the vocabulary, a smoothed training loss
  *     worse than it (also with no validation files), or a loss or gradient that is not finite stops the
  *     run as 'diverged' (nothing of the diverged state is to be saved).
@@ -150,6 +150,11 @@ export const MAX_REDUCTIONS = 3;
 export const MIN_RELATIVE_IMPROVEMENT = 1e-3;
 /** validation this many bits/char above the best means the run diverged */
 export const DIVERGED_BITS = 1;
+/**
+ * a training loss at most this many nats/char above its value at the best validation still counts as
+ * holding (the smoothed loss wanders by about this much between chunks of different files)
+ */
+export const MEMORISING_LOSS_NATS = 0.5;
 /** the first validations may sit this little above uniform guessing (log2 V) before it means divergence */
 const UNIFORM_SLACK = 0.25;
 /**
@@ -518,8 +523,9 @@ export class Trainer {
     const s = this.schedule;
     const best = s.best?.valBitsPerChar;
     const uniform = Math.log2(this.model.config.vocabSize);
-    // validation far above the best while training still improves is memorising, not diverging
-    const memorising = s.best?.loss !== undefined && this.smoothLoss <= s.best.loss;
+    // validation far above the best while training holds (within the smoothed loss's noise) is
+    // memorising, not diverging: a tiny validation set of an overfitting model swings by bits
+    const memorising = s.best?.loss !== undefined && this.smoothLoss <= s.best.loss + MEMORISING_LOSS_NATS;
     if (!Number.isFinite(bpc) || bpc > uniform + UNIFORM_SLACK || (best !== undefined && bpc > best + DIVERGED_BITS && !memorising)) {
       const worse = !Number.isFinite(bpc) ? 'is not finite'
         : best !== undefined && bpc > best + DIVERGED_BITS ? `is more than ${DIVERGED_BITS} bit/char above the best, ${best.toFixed(3)} at step ${s.best!.step}`
