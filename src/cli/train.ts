@@ -17,7 +17,7 @@ import { flag, num, parse, requireStr, str, UsageError } from './args';
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
     --lr N --clip 5 --clip-mode norm|value --seed 1 --seconds 60 | --steps N --resume FILE --val-fraction 0.05
     --patience 10 (0: no schedule) --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60
-    --threads N --direct-orders 8 (0: none) --direct-mb 32 --direct-lr 0.1 --direct-decay 0.001 --json]`;
+    --threads N --direct-orders 8 (0: none) --direct-mb 32 --direct-lr 0.1 --direct-decay 0.5 --json]`;
 
 export async function trainCommand(args: string[], out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const p = parse(args, {
@@ -52,7 +52,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
   set('directOrders', num(p, 'direct-orders', { integer: true, min: 0, max: 8 }));
   set('directMB', num(p, 'direct-mb', { min: DIRECT_LIMITS.megabytes.min, max: DIRECT_LIMITS.megabytes.max }));
   set('directLearningRate', num(p, 'direct-lr', { min: 1e-6, max: 10 }));
-  set('directDecay', num(p, 'direct-decay', { min: 0, max: 0.01 }));
+  set('directDecay', num(p, 'direct-decay', { min: 0, max: 10 }));
   set('patience', num(p, 'patience', { integer: true, min: 0, max: 1e6 }));
   const steps = num(p, 'steps', { integer: true, min: 1 });
   let seconds = num(p, 'seconds', { min: 0.01 });

@@ -64,11 +64,13 @@ export interface TrainSettings {
   /** the table's row-wise Adagrad learning rate */
   directLearningRate: number;
   /**
-   * the table's decoupled weight decay per step (Loshchilov and Hutter, "Decoupled Weight Decay
-   * Regularization"): every DIRECT_DECAY_EVERY steps the whole table is multiplied by
-   * (1 - directDecay x the learning-rate scale)^DIRECT_DECAY_EVERY. A row of a rare context, which the
-   * gradient seldom refreshes, fades towards zero (the RNN's own prediction) instead of keeping what it
-   * memorised; a row of a frequent one stays where its gradient holds it. 0: none.
+   * the table's decoupled weight decay (Loshchilov and Hutter, "Decoupled Weight Decay Regularization"),
+   * per pass over the training data: a row untouched for a whole pass keeps exp(-directDecay) of itself.
+   * Applied every DIRECT_DECAY_EVERY steps to the whole table, as exp(-directDecay x lrScale x
+   * DIRECT_DECAY_EVERY / steps per pass). A row of a rare context, which the gradient seldom refreshes,
+   * fades towards zero (the RNN's own prediction) instead of keeping what it memorised; a row of a
+   * frequent one stays where its gradient holds it. Per pass, not per step, so that it means the same on
+   * a small corpus and a large one. 0: none.
    */
   directDecay: number;
 }
@@ -95,7 +97,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   directOrders: 8,
   directMB: 32,
   directLearningRate: 0.1,
-  directDecay: 1e-3,
+  directDecay: 0.5,
 };
 
 /** Every core but one, at least one: the machine stays responsive while it trains. */
@@ -121,7 +123,7 @@ export function validateTrainSettings(s: TrainSettings): void {
   const { min: minMB, max: maxMB } = DIRECT_LIMITS.megabytes;
   if (!(s.directMB >= minMB && s.directMB <= maxMB)) throw new Error(`directMB must be from ${minMB} to ${maxMB} (megabytes), got ${s.directMB}`);
   if (!(s.directLearningRate > 0 && s.directLearningRate <= 10)) throw new Error(`directLearningRate must be in (0, 10], got ${s.directLearningRate}`);
-  if (!(s.directDecay >= 0 && s.directDecay <= 0.01)) throw new Error(`directDecay must be from 0 to 0.01, got ${s.directDecay}`);
+  if (!(s.directDecay >= 0 && s.directDecay <= 10)) throw new Error(`directDecay must be from 0 to 10, got ${s.directDecay}`);
   if (!(s.lineStartProb >= 0 && s.lineStartProb <= 1)) throw new Error(`lineStartProb must be in [0, 1], got ${s.lineStartProb}`);
   validateOptimizerSettings({ name: s.optimizer, learningRate: s.learningRate, clipMode: s.clipMode, clip: s.clip });
 }
@@ -466,6 +468,17 @@ export class Trainer {
   }
 
   /**
+   * What the direct table is multiplied by every DIRECT_DECAY_EVERY steps at learning-rate scale
+   * `lrScale`: exp(-directDecay x lrScale x DIRECT_DECAY_EVERY / steps per pass over the training data),
+   * a pass being the training characters over B x T a step.
+   */
+  directDecayFactor(lrScale: number): number {
+    const { batchSize: B, seqLength: T, directDecay } = this.settings;
+    const stepsPerPass = Math.max(1, this.train.tokens.length / (B * T));
+    return Math.exp((-directDecay * lrScale * DIRECT_DECAY_EVERY) / stepsPerPass);
+  }
+
+  /**
    * One optimizer step on one chunk; returns the chunk's mean loss (nats per character). A loss or
    * gradient that is not finite changes nothing and sets `earlyStop` (diverged).
    */
@@ -488,8 +501,7 @@ export class Trainer {
       grad.assign(this.directRows!, this.chunk.weight, this.chunk.weight.length, direct.config.orders);
       this.steps.scatterDirect(grad, direct.config.orders, this.chunk.weight, weight);
       direct.update(grad, this.settings.directLearningRate * scale, this.model.kernels);
-      const decay = this.settings.directDecay * scale;
-      if (decay > 0 && (this.step + 1) % DIRECT_DECAY_EVERY === 0) direct.scale(Math.pow(1 - decay, DIRECT_DECAY_EVERY));
+      if (this.settings.directDecay > 0 && (this.step + 1) % DIRECT_DECAY_EVERY === 0) direct.scale(this.directDecayFactor(scale));
     }
     this.step++;
     this.charsSeen += weight;

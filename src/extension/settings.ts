@@ -28,6 +28,8 @@ export interface Settings {
     maxFileSizeKB: number;
     maxCorpusMB: number;
     trainOnSave: boolean;
+    /** follow links that lead outside the workspace's folders (core CorpusOptions.readOutsideRoots) */
+    readOutsideWorkspace: boolean;
     checkpointSeconds: number;
     /** 0 in the settings: every core but one */
     threads: number;
@@ -112,6 +114,7 @@ export function readSettings(config: vscode.WorkspaceConfiguration = vscode.work
       maxFileSizeKB: number('training.maxFileSizeKB'),
       maxCorpusMB: number('training.maxCorpusMB'),
       trainOnSave: config.get<unknown>('training.trainOnSave') === true,
+      readOutsideWorkspace: config.get<unknown>('training.readOutsideWorkspace') === true,
       checkpointSeconds: number('training.checkpointSeconds'),
       threads: threads > 0 ? threads : defaultThreads(),
     },

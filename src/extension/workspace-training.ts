@@ -273,6 +273,7 @@ export class WorkspaceTraining implements vscode.Disposable {
         valFraction: kind === 'fineTune' ? 0 : 0.05,
         excludeGlobs: [...excludes],
         includeGlobs: t.include,
+        readOutsideRoots: t.readOutsideWorkspace,
       },
       seconds: kind === 'fineTune' ? 5 : t.timeBudgetMinutes * 60,
       checkpointEverySec: t.checkpointSeconds,

@@ -190,12 +190,12 @@ describe('direct n-gram connections (RNNME)', () => {
     trainer.dispose();
   });
 
-  it('decays the whole table every DIRECT_DECAY_EVERY steps by (1 - directDecay)^DIRECT_DECAY_EVERY, and only then', () => {
+  it('decays the whole table every DIRECT_DECAY_EVERY steps by exp(-directDecay x DIRECT_DECAY_EVERY / steps per pass), and only then', () => {
     const texts = ['for (let i = 0; i < n; i++) x += i;\n', 'let y = x + 1;\n'];
     const { vocab, data } = textData(texts);
     const settings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 16, seqLength: 8, batchSize: 2, directOrders: 3, directMB: 1 };
     const plain = Trainer.create(vocab, data, undefined, { ...settings, directDecay: 0 });
-    const decayed = Trainer.create(vocab, data, undefined, { ...settings, directDecay: 2e-3 });
+    const decayed = Trainer.create(vocab, data, undefined, { ...settings, directDecay: 0.02 });
     for (let i = 0; i < DIRECT_DECAY_EVERY - 1; i++) {
       plain.trainStep();
       decayed.trainStep();
@@ -203,11 +203,14 @@ describe('direct n-gram connections (RNNME)', () => {
     assert.deepEqual(decayed.model.direct!.table, plain.model.direct!.table, 'no decay before the period ends');
     plain.trainStep();
     decayed.trainStep();
-    const factor = Math.pow(1 - 2e-3, DIRECT_DECAY_EVERY);
+    // a pass is the training characters over B x T = 16 a step
+    const factor = Math.exp((-0.02 * DIRECT_DECAY_EVERY) / (data.tokens.length / 16));
+    assert.equal(decayed.directDecayFactor(1), factor);
+    assert.ok(factor > 0 && factor < 1);
     const expected = plain.model.direct!.table.map((x) => x * factor);
     assert.ok(expected.some((x) => x !== 0));
     assert.deepEqual(decayed.model.direct!.table, expected);
-    assert.throws(() => Trainer.create(vocab, data, undefined, { ...settings, directDecay: 0.5 }), /directDecay must be from 0 to 0\.01, got 0\.5/);
+    assert.throws(() => Trainer.create(vocab, data, undefined, { ...settings, directDecay: 11 }), /directDecay must be from 0 to 10, got 11/);
     plain.dispose();
     decayed.dispose();
   });

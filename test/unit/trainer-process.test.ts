@@ -21,7 +21,7 @@ function job(dir: string, out: string, seconds: number): TrainJobRequest {
   return {
     kind: 'new', roots: [dir], out, seconds, checkpointEverySec: 1,
     settings: { hiddenSize: 16, batchSize: 4, seqLength: 16, threads: 1 },
-    corpus: { maxFileBytes: 1 << 20, maxCorpusBytes: 1 << 22, valFraction: 0, excludeGlobs: [], includeGlobs: [] },
+    corpus: { maxFileBytes: 1 << 20, maxCorpusBytes: 1 << 22, valFraction: 0, excludeGlobs: [], includeGlobs: [], readOutsideRoots: false },
   };
 }
 

@@ -21,6 +21,8 @@ export interface TrainJobRequest {
     valFraction: number;
     excludeGlobs: string[];
     includeGlobs: string[];
+    /** read files that links lead to outside the roots (else they are skipped as 'outside-roots') */
+    readOutsideRoots: boolean;
   };
   /** time budget of this run */
   seconds: number;
