@@ -14,7 +14,7 @@ import { StreamSampler } from '../../src/core/data';
 import { bitsPerChar } from '../../src/core/evaluate';
 import { RnnModel } from '../../src/core/model';
 import { Rng } from '../../src/core/rng';
-import { DEFAULT_TRAIN_SETTINGS, DIRECT_DECAY_EVERY, Trainer } from '../../src/core/trainer';
+import { DEFAULT_TRAIN_SETTINGS, DIRECT_DECAY_EVERY, MAX_DIRECT_DECAY_PER_STEP, Trainer } from '../../src/core/trainer';
 import { lettersVocab, textData } from './helpers';
 
 describe('direct n-gram connections (RNNME)', () => {
@@ -195,7 +195,7 @@ describe('direct n-gram connections (RNNME)', () => {
     const { vocab, data } = textData(texts);
     const settings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 16, seqLength: 8, batchSize: 2, directOrders: 3, directMB: 1 };
     const plain = Trainer.create(vocab, data, undefined, { ...settings, directDecay: 0 });
-    const decayed = Trainer.create(vocab, data, undefined, { ...settings, directDecay: 0.02 });
+    const decayed = Trainer.create(vocab, data, undefined, { ...settings, directDecay: 0.001 });
     for (let i = 0; i < DIRECT_DECAY_EVERY - 1; i++) {
       plain.trainStep();
       decayed.trainStep();
@@ -204,12 +204,18 @@ describe('direct n-gram connections (RNNME)', () => {
     plain.trainStep();
     decayed.trainStep();
     // a pass is the training characters over B x T = 16 a step
-    const factor = Math.exp((-0.02 * DIRECT_DECAY_EVERY) / (data.tokens.length / 16));
+    const factor = Math.exp(-(0.001 / (data.tokens.length / 16)) * DIRECT_DECAY_EVERY);
+    assert.ok(0.001 / (data.tokens.length / 16) < MAX_DIRECT_DECAY_PER_STEP);
     assert.equal(decayed.directDecayFactor(1), factor);
     assert.ok(factor > 0 && factor < 1);
     const expected = plain.model.direct!.table.map((x) => x * factor);
     assert.ok(expected.some((x) => x !== 0));
     assert.deepEqual(decayed.model.direct!.table, expected);
+    // on a tiny corpus the default 0.5 a pass (a pass of a few steps) is capped at 0.001 a step
+    const capped = Trainer.create(vocab, data, undefined, settings);
+    assert.equal(capped.directDecayFactor(1), Math.exp(-MAX_DIRECT_DECAY_PER_STEP * DIRECT_DECAY_EVERY));
+    assert.equal(capped.directDecayFactor(0.5), Math.exp(-MAX_DIRECT_DECAY_PER_STEP * 0.5 * DIRECT_DECAY_EVERY));
+    capped.dispose();
     assert.throws(() => Trainer.create(vocab, data, undefined, { ...settings, directDecay: 11 }), /directDecay must be from 0 to 10, got 11/);
     plain.dispose();
     decayed.dispose();
