@@ -15,22 +15,8 @@ import { RnnModel } from '../../src/core/model';
 import { decodeSafetensors, readSafetensorsBytes, readSafetensorsFile, removeStaleTempFiles, writeFileAtomic } from '../../src/core/safetensors';
 import { loadCheckpointInWorker } from '../../src/core/threads/checkpoint-thread';
 import { Vocab } from '../../src/core/vocab';
-import { buildFile, countingKernels, format1Checkpoint, reencode, repoRoot, smallCheckpoint, splitFile, SYMBOLS } from './checkpoint-helpers';
+import { assertRefused, buildFile, countingKernels, format1Checkpoint, reencode, repoRoot, smallCheckpoint, splitFile, SYMBOLS } from './checkpoint-helpers';
 
-/** Asserts `fn` is refused with a one-line CheckpointFormatError matching every pattern. */
-function assertRefused(fn: () => unknown, ...patterns: RegExp[]): string {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught !== undefined, 'expected the checkpoint to be refused, but it loaded');
-  assert.ok(caught instanceof CheckpointFormatError, `expected a CheckpointFormatError, got ${String(caught)}`);
-  assert.ok(!caught.message.includes('\n'), `not one line: ${caught.message}`);
-  for (const p of patterns) assert.match(caught.message, p);
-  return caught.message;
-}
 
 async function assertRefusedAsync(promise: Promise<unknown>, ...patterns: RegExp[]): Promise<string> {
   let caught: unknown;
@@ -75,7 +61,7 @@ describe('checkpoint hardening (issue 12)', function () {
     });
 
     it('config.hiddenSize = "256", a string (was: "metadata says hiddenSize = 256 but the tensors give 256")', () => {
-      const message = assertRefused(() => decodeCheckpoint(withJsonField('config', 'hiddenSize', '256')), /metadata 'config': 'hiddenSize' must be an integer from 16 to 1024, got the string "256"/);
+      const { message } = assertRefused(() => decodeCheckpoint(withJsonField('config', 'hiddenSize', '256')), /metadata 'config': 'hiddenSize' must be an integer from 16 to 1024, got the string "256"/);
       assert.doesNotMatch(message, /tensors give/);
     });
 
@@ -137,7 +123,7 @@ describe('checkpoint hardening (issue 12)', function () {
     });
 
     it('direct.rowsPerOrder = 10^12 (was: "expected [-236440644, 107]")', () => {
-      const message = assertRefused(() => decodeCheckpoint(withJsonField('direct', 'rowsPerOrder', 1e12)), /metadata 'direct': 'rowsPerOrder' must be an integer from 1 to 2147483647, got 1000000000000/);
+      const { message } = assertRefused(() => decodeCheckpoint(withJsonField('direct', 'rowsPerOrder', 1e12)), /metadata 'direct': 'rowsPerOrder' must be an integer from 1 to 2147483647, got 1000000000000/);
       assert.doesNotMatch(message, /-\d/);
     });
 

@@ -1,7 +1,8 @@
 /** Shared by the checkpoint hardening and fuzz tests: a small checkpoint, re-encoding, kernels that count. */
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeCheckpoint } from '../../src/core/checkpoint';
+import { CheckpointFormatError, encodeCheckpoint } from '../../src/core/checkpoint';
 import { encodeFiles } from '../../src/core/data';
 import { fastKernels, type Kernels } from '../../src/core/kernels';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../../src/core/safetensors';
@@ -88,4 +89,22 @@ export function repoRoot(): string {
 /** A checkpoint this project wrote before the header checksum (format 1, data checksum only). */
 export function format1Checkpoint(): Uint8Array {
   return fs.readFileSync(path.join(repoRoot(), 'test', 'fixtures', 'format1-checkpoint.safetensors'));
+}
+
+/**
+ * Runs `fn` and asserts it throws a one-line CheckpointFormatError whose message matches every pattern;
+ * returns the error.
+ */
+export function assertRefused(fn: () => unknown, ...patterns: RegExp[]): CheckpointFormatError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught !== undefined, 'expected the checkpoint to be refused, but it loaded');
+  assert.ok(caught instanceof CheckpointFormatError, `expected a CheckpointFormatError, got ${String(caught)}`);
+  assert.ok(!caught.message.includes('\n'), `not one line: ${caught.message}`);
+  for (const p of patterns) assert.match(caught.message, p);
+  return caught;
 }

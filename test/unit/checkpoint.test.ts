@@ -15,6 +15,7 @@ import { InferenceStepper, RnnModel, zeroState } from '../../src/core/model';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../../src/core/safetensors';
 import { DEFAULT_TRAIN_SETTINGS, Trainer, type TrainSettings } from '../../src/core/trainer';
 import { Vocab } from '../../src/core/vocab';
+import { assertRefused } from './checkpoint-helpers';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -77,19 +78,6 @@ function reencode(
   return encodeSafetensors(tensors, metadata);
 }
 
-/** Runs `fn` and asserts it throws a CheckpointFormatError whose message matches every pattern. */
-function assertRefused(fn: () => unknown, ...patterns: RegExp[]): CheckpointFormatError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught !== undefined, 'expected the checkpoint to be refused, but it loaded');
-  assert.ok(caught instanceof CheckpointFormatError, `expected a CheckpointFormatError, got ${String(caught)}`);
-  for (const p of patterns) assert.match(caught.message, p);
-  return caught;
-}
 
 async function assertRefusedAsync(promise: Promise<unknown>, ...patterns: RegExp[]): Promise<CheckpointFormatError> {
   let caught: unknown;
