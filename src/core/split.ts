@@ -87,13 +87,17 @@ export function assignSplits(files: SplitFile[], valFraction: number, chars: rea
   const folders = files.map((f) => folderOf(f.relPath));
   const target = valFraction * totalChars;
   const languages = files.map((f) => languageOf(f.relPath));
+  // each language's share of the validation text: `target` x its share of the characters
+  const quota = new Map<string, number>();
+  for (let i = 0; i < n; i++) quota.set(languages[i], (quota.get(languages[i]) ?? 0) + chars[i]);
+  for (const [language, languageChars] of quota) quota.set(language, totalChars > 0 ? (target * languageChars) / totalChars : 0);
   let unit: 'folder' | 'file' = 'folder';
   let grouping = groupFiles(n, duplicates, folders);
-  let chosen = chooseGroups(grouping.groups, chars, languages, target);
+  let chosen = chooseGroups(grouping.groups, chars, languages, quota, target);
   // folders are too coarse when whole folders cannot come near the target without passing it
   if (grouping.groups.length < 2 || chosen.fill < MIN_FOLDER_FILL * target || chosen.fill > target) {
     const byFile = groupFiles(n, duplicates, files.map((f) => f.relPath));
-    const chosenByFile = chooseGroups(byFile.groups, chars, languages, target);
+    const chosenByFile = chooseGroups(byFile.groups, chars, languages, quota, target);
     if (byFile.groups.length >= 2) {
       unit = 'file';
       grouping = byFile;
@@ -186,14 +190,8 @@ export function languageOf(relPath: string): string {
  * package.json), and a language too small to hold a group out is trained on whole. With none fitting,
  * the smallest group (the first in order on ties). Never every group.
  */
-function chooseGroups(groups: readonly Group[], chars: readonly number[], languages: readonly string[], target: number): { val: number[]; fill: number } {
+function chooseGroups(groups: readonly Group[], chars: readonly number[], languages: readonly string[], quota: ReadonlyMap<string, number>, target: number): { val: number[]; fill: number } {
   if (groups.length < 2) return { val: [], fill: 0 };
-  let totalChars = 0;
-  const charsOf = new Map<string, number>();
-  for (let i = 0; i < chars.length; i++) {
-    totalChars += chars[i];
-    charsOf.set(languages[i], (charsOf.get(languages[i]) ?? 0) + chars[i]);
-  }
   const size = groups.map((g) => g.members.reduce((s, i) => s + chars[i], 0));
   const languageOfGroup = groups.map((g) => {
     const byLanguage = new Map<string, number>();
@@ -207,9 +205,8 @@ function chooseGroups(groups: readonly Group[], chars: readonly number[], langua
   let fill = 0;
   for (let g = 0; g < groups.length; g++) {
     const language = languageOfGroup[g];
-    const quota = totalChars > 0 ? (target * charsOf.get(language)!) / totalChars : 0;
     const languageFill = filled.get(language) ?? 0;
-    if (fill + size[g] <= target && languageFill + size[g] <= quota) {
+    if (fill + size[g] <= target && languageFill + size[g] <= quota.get(language)!) {
       val.push(g);
       fill += size[g];
       filled.set(language, languageFill + size[g]);
