@@ -299,10 +299,13 @@ export function trainingStepBytes(config: ModelConfig, settings: Pick<TrainSetti
  */
 export const TRAINING_STEP_LIMIT_BYTES = MAX_PAGES * 65536 - 64 * 2 ** 20;
 
-/** Refuses, with the figures and what to lower, a model and batch whose step would not fit the kernels' memory. */
-export function checkTrainingMemory(config: ModelConfig, settings: Pick<TrainSettings, 'seqLength' | 'batchSize' | 'threads' | 'directOrders'>): void {
+/**
+ * Refuses, with the figures and what to lower, a model and batch whose step would not fit the kernels'
+ * memory; returns the step's bytes (trainingStepBytes) when it fits.
+ */
+export function checkTrainingMemory(config: ModelConfig, settings: Pick<TrainSettings, 'seqLength' | 'batchSize' | 'threads' | 'directOrders'>): number {
   const bytes = trainingStepBytes(config, settings);
-  if (bytes <= TRAINING_STEP_LIMIT_BYTES) return;
+  if (bytes <= TRAINING_STEP_LIMIT_BYTES) return bytes;
   const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
   throw new Error(`a training step of batch ${settings.batchSize} x sequence length ${settings.seqLength} with hidden size ${config.hiddenSize}, ${config.layers} layer${config.layers === 1 ? '' : 's'} and ${config.vocabSize} symbols needs about ${mb(bytes)}, more than the ${mb(TRAINING_STEP_LIMIT_BYTES)} limit of the kernels' memory: lower the batch size, the sequence length, the hidden size or the layers`);
 }
@@ -375,8 +378,7 @@ export class Trainer {
     const V = model.config.vocabSize;
     // before any buffer: a batch that cannot fit is refused with its figures, not a failed allocation
     const directOrders = settings.directOrders === 0 ? 0 : model.direct?.config.orders ?? settings.directOrders;
-    checkTrainingMemory(model.config, { ...settings, directOrders });
-    const reserved = trainingStepBytes(model.config, { ...settings, directOrders });
+    const reserved = checkTrainingMemory(model.config, { ...settings, directOrders });
     if (settings.directOrders === 0) model.direct = undefined;
     else model.direct = inKernelMemory(model.direct ?? DirectConnections.configForBudget(settings.directOrders, V, settings.directMB), model.kernels, reserved);
     this.settings = { ...settings, directOrders: model.direct?.config.orders ?? 0 };
