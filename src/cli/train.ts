@@ -17,7 +17,8 @@ import { flag, num, parse, requireStr, str, UsageError } from './args';
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
     --lr N --clip 5 --clip-mode norm|value --seed 1 --seconds 60 | --steps N --resume FILE --val-fraction 0.05
     --patience 10 (0: no schedule) --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60
-    --threads N --direct-orders 8 (0: none) --direct-mb 32 --direct-lr 0.1 --direct-decay 0.5 --json]`;
+    --threads N --direct-orders 8 (0: none) --direct-mb 32 --direct-lr 0.1 --direct-decay 0.5
+    --segment-chars 1024 (0: to the end of each file) --json]`;
 
 export async function trainCommand(args: string[], out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const p = parse(args, {
@@ -27,7 +28,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
     'max-file-kb': { type: 'string' }, 'max-corpus-mb': { type: 'string' }, 'vocab-size': { type: 'string' },
     'checkpoint-every': { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
     'direct-orders': { type: 'string' }, 'direct-mb': { type: 'string' }, 'direct-lr': { type: 'string' }, 'direct-decay': { type: 'string' },
-    patience: { type: 'string' },
+    patience: { type: 'string' }, 'segment-chars': { type: 'string' },
   }, true);
   if (p.positionals.length === 0) throw new UsageError('train needs at least one path to read');
   const outPath = requireStr(p, 'out');
@@ -54,6 +55,9 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
   set('directLearningRate', num(p, 'direct-lr', { min: 1e-6, max: 10 }));
   set('directDecay', num(p, 'direct-decay', { min: 0, max: 10 }));
   set('patience', num(p, 'patience', { integer: true, min: 0, max: 1e6 }));
+  const segmentChars = num(p, 'segment-chars', { integer: true, min: 0, max: 1e9 });
+  if (segmentChars === 1) throw new UsageError('--segment-chars must be 0 (to the end of each file) or at least 2, got 1');
+  set('segmentChars', segmentChars);
   const steps = num(p, 'steps', { integer: true, min: 1 });
   let seconds = num(p, 'seconds', { min: 0.01 });
   if (steps !== undefined && seconds !== undefined) throw new UsageError('give --seconds or --steps, not both');

@@ -55,6 +55,7 @@ const settingsSchema = object({
   clip: optional(anyNumber),
   seed: optional(anyInteger),
   lineStartProb: optional(anyNumber),
+  segmentChars: optional(anyInteger),
   valEverySteps: optional(anyInteger),
   valMaxChars: optional(anyInteger),
   patience: optional(anyInteger),

@@ -2,10 +2,20 @@
  * Training data: the corpus's files encoded into one array of token ids, and the B streams that read
  * chunks of it for truncated BPTT.
  *
- * A stream reads one segment at a time, from its starting point to the end of its file, and starts each
- * segment from the zero state. A segment starts at the start of a file or, with probability
- * `lineStartProb`, at a random line start inside it: inference starts from zero a bounded window before
- * the cursor, at a line start, so both kinds of start must be in the training distribution. Files are
+ * A stream reads one segment at a time and starts each from the zero state: inference starts from zero
+ * a bounded window before the cursor, at a line start (session.ts, 1,000 to 1,250 characters back), and
+ * evaluation at the start of each file, so both kinds of start must be in the training distribution.
+ *   - `segmentChars` > 0 (the default, 1,024): a segment reads at most that many characters from the
+ *     line start at or before a position drawn uniformly over the data (the file's start when it is
+ *     on the first line; in a line longer than that, from the block of segmentChars holding the
+ *     position), so that every part of every file is read about as often;
+ *   - `segmentChars` 0: a segment reads to the end of its file, from the file's start or, with
+ *     probability `lineStartProb`, from a random line start inside it.
+ * Segments running to the ends of their files (tens of thousands of characters) started a stream from
+ * zero once in hundreds of steps: a model could then drift into a saturated state (every unit of h at
+ * +-1, ~30 bits/char from then on) from the zero state on a start it had not met lately (a Python
+ * file's `# ` comment line) while its training loss, made of carried states, looked fine; capped
+ * segments train the zero state's dynamics on every kind of line, about 2 restarts a step. Files are
  * picked with probability proportional to their length, from a seeded generator, so the data order is
  * reproducible and resumable.
  */
@@ -55,6 +65,8 @@ export class StreamSampler {
   readonly data: EncodedFiles;
   readonly B: number;
   readonly lineStartProb: number;
+  /** the most characters a segment reads (0: to the end of its file) */
+  readonly segmentChars: number;
   private readonly newlineId: number;
   /** (B) the next input position of each stream */
   readonly pos: Int32Array;
@@ -63,10 +75,11 @@ export class StreamSampler {
   /** (B) the start of the file each stream reads (direct-connection contexts do not reach before it) */
   readonly fileStart: Int32Array;
 
-  constructor(data: EncodedFiles, vocab: Vocab, B: number, lineStartProb: number) {
+  constructor(data: EncodedFiles, vocab: Vocab, B: number, lineStartProb: number, segmentChars = 0) {
     this.data = data;
     this.B = B;
     this.lineStartProb = lineStartProb;
+    this.segmentChars = segmentChars;
     this.newlineId = vocab.idOfCodePoint(10);
     this.pos = new Int32Array(B);
     this.end = new Int32Array(B); // pos >= end - 1: no target left, a new segment is needed
@@ -127,13 +140,18 @@ export class StreamSampler {
       const fileStart = starts[f], fileEnd = starts[f + 1];
       if (fileEnd - fileStart < 2) continue;
       let start = fileStart;
-      if (rng.next() < this.lineStartProb) {
+      // capped segments start at the line start before r, so that every part of a file is read as
+      // often (starting them at file starts would train on the files' first segmentChars characters)
+      if (this.segmentChars > 0 || rng.next() < this.lineStartProb) {
         start = r;
         while (start > fileStart && tokens[start - 1] !== this.newlineId) start--;
+        // a line longer than a segment is read in blocks of segmentChars from its start
+        if (this.segmentChars > 0) start += Math.floor((r - start) / this.segmentChars) * this.segmentChars;
         if (fileEnd - start < 2) start = fileStart;
       }
       this.pos[b] = start;
-      this.end[b] = fileEnd;
+      // segmentChars predictions: inputs start .. start + segmentChars - 1, the last target one further
+      this.end[b] = this.segmentChars > 0 ? Math.min(fileEnd, start + this.segmentChars + 1) : fileEnd;
       this.fileStart[b] = fileStart;
       return;
     }

@@ -10,11 +10,13 @@
  *   - a plateau: after `patience` validations without an improvement of at least 0.1% on the best, both
  *     learning rates (the RNN's optimizer and the direct table's) are halved; after MAX_REDUCTIONS
  *     halvings in a row with no such improvement, the next plateau stops the run as 'converged';
- *   - divergence: a validation more than 1 bit/char above the best while the training loss is more than
- *     0.5 nats/char worse than it was at the best too (when only validation rises, the model is memorising: the plateau handles
- *     that), a validation worse than uniform guessing over the vocabulary, a smoothed training loss
- *     worse than it (also with no validation files), or a loss or gradient that is not finite stops the
- *     run as 'diverged' (nothing of the diverged state is to be saved).
+ *   - divergence: a validation more than 1 bit/char above the best, or worse than uniform guessing over
+ *     the vocabulary, while the training loss is more than 0.5 nats/char worse than it was at the best
+ *     too (when only validation rises, training holds and the plateau handles it: a model memorising,
+ *     or one whose state from zero went astray on a start the training had not met lately; the best
+ *     model is kept either way), a validation worse than uniform guessing before any best, a smoothed
+ *     training loss worse than uniform (also with no validation files), or a loss or gradient that is
+ *     not finite stops the run as 'diverged' (nothing of the diverged state is to be saved).
  */
 import * as os from 'node:os';
 import { allocChunk, Chunk, freeChunk } from './bptt';
@@ -42,8 +44,13 @@ export interface TrainSettings {
   clipMode: ClipMode;
   clip: number;
   seed: number;
-  /** probability that a stream's new segment starts at a random line start rather than a file start */
+  /** with segmentChars 0: the probability that a stream's new segment starts at a random line start rather than a file start */
   lineStartProb: number;
+  /**
+   * the most characters a stream reads from the zero state before it starts a new segment (0: to the
+   * end of the file); short segments keep the zero state's dynamics trained (data.ts)
+   */
+  segmentChars: number;
   /** validation every this many steps (and at the end) */
   valEverySteps: number;
   /** at most this many characters per validation, spread over the held-out files (data.ts, validationSample) */
@@ -96,6 +103,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   clip: 5,
   seed: 1,
   lineStartProb: 0.3,
+  segmentChars: 1024,
   valEverySteps: 100,
   valMaxChars: 20000,
   patience: 10,
@@ -125,6 +133,7 @@ export function validateTrainSettings(s: TrainSettings): void {
   int('valMaxChars', 0, 1e9);
   int('patience', 0, 1e6);
   int('historyEverySteps', 1, 1e9);
+  if (!(s.segmentChars === 0 || (Number.isInteger(s.segmentChars) && s.segmentChars >= 2 && s.segmentChars <= 1e9))) throw new Error(`segmentChars must be 0 (to the end of the file) or an integer from 2 to 1000000000, got ${s.segmentChars}`);
   int('threads', 1, 64);
   int('directOrders', 0, DIRECT_LIMITS.orders.max);
   const { min: minMB, max: maxMB } = DIRECT_LIMITS.megabytes;
@@ -270,10 +279,16 @@ export interface RunOptions {
   onEvent?: (e: TrainEvent) => void;
   /** progress events at most this often (ms); default 500 */
   progressIntervalMs?: number;
-  /** called every `checkpointEverySec` seconds with the trainer, to save a checkpoint */
+  /**
+   * called every `checkpointEverySec` seconds with the trainer, to save a checkpoint; the first one
+   * comes sooner, after FIRST_CHECKPOINT_SEC (the editor's suggestions start from the first checkpoint)
+   */
   onCheckpoint?: (trainer: Trainer) => Promise<void> | void;
   checkpointEverySec?: number;
 }
+
+/** The first checkpoint of a run is written after at most this many seconds. */
+export const FIRST_CHECKPOINT_SEC = 15;
 
 /**
  * The bytes a training step's buffers take in the kernels' memory, from the shapes alone: per position
@@ -390,7 +405,7 @@ export class Trainer {
     const { seqLength: T, batchSize: B } = settings;
     this.optimizer = new Optimizer({ name: settings.optimizer, learningRate: settings.learningRate, clipMode: settings.clipMode, clip: settings.clip }, model.params.length);
     this.rng = new Rng(settings.seed ^ 0x5eed1e55);
-    this.sampler = new StreamSampler(train, model.vocab, B, settings.lineStartProb);
+    this.sampler = new StreamSampler(train, model.vocab, B, settings.lineStartProb, settings.segmentChars);
     this.steps = new SlicedSteps(model, T, B, settings.threads, model.direct !== undefined);
     this.chunk = allocChunk(T, B, model.kernels); // the slices' chunks carry the direct connections' bias
     if (model.direct) {
@@ -409,7 +424,8 @@ export class Trainer {
       const r = state.resume;
       const { layers: L, hiddenSize: H } = model.config;
       if (r && r.dataFingerprint === fingerprint(train) && r.streams.pos.length === B && r.carry.length === L * B * H
-        && state.settings.seqLength === T && state.settings.seed === settings.seed && state.settings.lineStartProb === settings.lineStartProb) {
+        && state.settings.seqLength === T && state.settings.seed === settings.seed && state.settings.lineStartProb === settings.lineStartProb
+        && (state.settings.segmentChars ?? 0) === settings.segmentChars) {
         this.rng.setState(r.rng);
         this.sampler.setState(r.streams);
         this.steps.setCarry(r.carry);
@@ -545,10 +561,11 @@ export class Trainer {
     const s = this.schedule;
     const best = s.best?.valBitsPerChar;
     const uniform = Math.log2(this.model.config.vocabSize);
-    // validation far above the best while training holds (within the smoothed loss's noise) is
-    // memorising, not diverging: a tiny validation set of an overfitting model swings by bits
-    const memorising = s.best?.loss !== undefined && this.smoothLoss <= s.best.loss + MEMORISING_LOSS_NATS;
-    if (!Number.isFinite(bpc) || bpc > uniform + UNIFORM_SLACK || (best !== undefined && bpc > best + DIVERGED_BITS && !memorising)) {
+    // validation far above the best while training holds (within the smoothed loss's noise) is not
+    // divergence: a tiny validation set of an overfitting model swings by bits, and a model's state from
+    // zero can go astray on a kind of start it has not trained on lately (data.ts) while training is sound
+    const holding = s.best?.loss !== undefined && this.smoothLoss <= s.best.loss + MEMORISING_LOSS_NATS;
+    if (!Number.isFinite(bpc) || (!holding && (bpc > uniform + UNIFORM_SLACK || (best !== undefined && bpc > best + DIVERGED_BITS)))) {
       const worse = !Number.isFinite(bpc) ? 'is not finite'
         : best !== undefined && bpc > best + DIVERGED_BITS ? `is more than ${DIVERGED_BITS} bit/char above the best, ${best.toFixed(3)} at step ${s.best!.step}`
         : `is worse than uniform guessing (${uniform.toFixed(2)} bits/char)`;
@@ -641,6 +658,7 @@ export class Trainer {
     const progressMs = opts.progressIntervalMs ?? 500;
     let lastProgress = t0;
     let lastCheckpoint = t0;
+    let checkpoints = 0;
     const elapsed = () => (performance.now() - t0) / 1000;
     const rate = () => (this.charsSeen - startChars) / Math.max(1e-9, elapsed());
     const fraction = () => {
@@ -673,8 +691,10 @@ export class Trainer {
         const fr = fraction();
         emit({ event: 'progress', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, charsPerSec: rate(), elapsedSec: elapsed(), fraction: fr, etaSec: fr > 0 ? (elapsed() * (1 - fr)) / fr : Infinity });
       }
-      if (opts.onCheckpoint && opts.checkpointEverySec !== undefined && now - lastCheckpoint >= opts.checkpointEverySec * 1000) {
+      const every = opts.checkpointEverySec === undefined ? undefined : checkpoints === 0 ? Math.min(FIRST_CHECKPOINT_SEC, opts.checkpointEverySec) : opts.checkpointEverySec;
+      if (opts.onCheckpoint && every !== undefined && now - lastCheckpoint >= every * 1000) {
         lastCheckpoint = now;
+        checkpoints++;
         await opts.onCheckpoint(this);
       }
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -156,6 +156,59 @@ describe('stream sampler', () => {
     assert.ok(fileStarts > 0, 'some segments start at a file start');
     assert.ok(lineStarts > 0, 'some segments start at a line start inside a file');
   });
+
+  // a model trained on segments that ran to the ends of 30 KB files started from zero once in hundreds
+  // of steps, and drifted into a saturated state from zero on Python comment lines (data.ts)
+  it('reads at most segmentChars characters from the zero state, then starts a new segment; 0 reads to the file end', () => {
+    const files = ['abcdefghijklmnopqrstuvwxyz'.repeat(40) + '\n'];
+    const { vocab, data } = textData(files);
+    const B = 2, T = 16;
+    const runs = (segmentChars: number): number[] => {
+      const sampler = new StreamSampler(data, vocab, B, 0, segmentChars);
+      const chunk = allocChunk(T, B);
+      const rng = new Rng(3);
+      const lengths: number[] = [];
+      const current = [0, 0];
+      for (let rep = 0; rep < 200; rep++) {
+        sampler.fill(chunk, T, rng);
+        for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) {
+          if (chunk.reset[t * B + b] && current[b] > 0) {
+            lengths.push(current[b]);
+            current[b] = 0;
+          }
+          current[b]++;
+        }
+      }
+      return lengths;
+    };
+    const capped = runs(100);
+    assert.ok(capped.length > 50);
+    // one line of 1,040 characters and its newline: blocks of 100 from the line's start, the last one 40
+    assert.deepEqual([...new Set(capped)].sort((x, y) => x - y), [40, 100], 'segments of at most 100 predictions, the line read in blocks');
+    assert.deepEqual([...new Set(runs(0))], [files[0].length - 1], 'with 0 a segment reads its whole file');
+    // with many lines, capped segments start at line starts and read every part of the file about as often
+    const lines = Array.from({ length: 200 }, (_, i) => `line ${String(i).padStart(3, '0')} of the file\n`).join('');
+    const many = textData([lines]);
+    const sampler = new StreamSampler(many.data, many.vocab, 4, 0, 60);
+    const chunk = allocChunk(16, 4);
+    const rng = new Rng(11);
+    const starts: number[] = [];
+    for (let rep = 0; rep < 3000; rep++) {
+      sampler.fill(chunk, 16, rng);
+      for (let b = 0; b < 4; b++) {
+        // the last segment started in this chunk, found from where the stream stands now
+        for (let t = 15; t >= 0; t--) {
+          if (!chunk.reset[t * 4 + b]) continue;
+          starts.push(sampler.pos[b] - (16 - t));
+          break;
+        }
+      }
+    }
+    for (const st of starts) assert.ok(st === 0 || lines[st - 1] === '\n', `a segment starts at ${st}, not at a line start`);
+    const firstHalf = starts.filter((st) => st < lines.length / 2).length;
+    assert.ok(Math.abs(2 * firstHalf - starts.length) / starts.length < 0.1, `${firstHalf} of ${starts.length} segments start in the first half`);
+    assert.throws(() => Trainer.create(vocab, data, undefined, { ...small, segmentChars: 1 }), /segmentChars must be 0 \(to the end of the file\) or an integer from 2 to 1000000000, got 1/);
+  });
 });
 
 // issue 12, kind 7: values inside the documented bounds either work or are refused up front, naming the limit
@@ -183,7 +236,7 @@ describe('trainer: what the bounds allow', () => {
   it('the direct-connection budget and the editor settings\' maxima agree with what works', () => {
     assert.equal(DIRECT_LIMITS.megabytes.max, 1024, 'a checkpoint must stay under the 4 GB of one Node buffer');
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
-    const props = pkg.contributes.configuration.properties;
+    const props = Object.assign({}, ...pkg.contributes.configuration.map((section: { properties: object }) => section.properties));
     assert.equal(props['charRnn.model.directConnectionsMB'].maximum, DIRECT_LIMITS.megabytes.max);
     const { vocab, data } = textData(['ab\n'.repeat(10)]);
     assert.throws(() => Trainer.create(vocab, data, undefined, { ...DEFAULT_TRAIN_SETTINGS, directMB: 4096 }), /directMB must be from 1 to 1024 \(megabytes\), got 4096/);
