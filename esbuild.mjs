@@ -10,7 +10,8 @@ const common = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  sourcemap: !production,
+  // maps in both (beside the bundles, for debugging; .vscodeignore keeps them out of the .vsix)
+  sourcemap: true,
   minify: production,
   logLevel: 'warning',
 };

@@ -14,7 +14,7 @@ import { Rng } from '../core/rng';
 import { CompletionSession } from '../core/session';
 import { flag, list, num, parse, requireStr, str, UsageError } from './args';
 
-export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 --top-k 0 --top-p 1 --seed 1 --greedy --json]';
+export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 (0: greedy) --top-k 0 --top-p 1 --seed 1 --greedy --json]';
 export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.4 --json]';
 export const EVAL_USAGE = `char-rnn eval --model FILE [--model FILE...] <path...> [--ksr --max-chars N --bpc-chars N --min-confidence G --curve
     --baselines PATH... --no-dynamic --no-cache --adapt-lr 0.1 --adapt-segment 16 --beam-width 4 --json]`;
@@ -32,7 +32,7 @@ export async function sampleCommand(args: string[], out: NodeJS.WritableStream):
     maxLength: num(p, 'length', { integer: true, min: 1, max: 1_000_000 }) ?? 200,
     stopAtNewline: false,
     mode: flag(p, 'greedy') ? 'greedy' : 'sample',
-    temperature: num(p, 'temperature', { min: 1e-6, max: 100 }),
+    temperature: num(p, 'temperature', { min: 0, max: 100 }),
     topK: num(p, 'top-k', { integer: true, min: 0 }),
     topP: num(p, 'top-p', { min: 1e-6, max: 1 }),
     rng: new Rng(num(p, 'seed', { integer: true, min: 0, max: 0xffffffff }) ?? 1),
@@ -65,7 +65,7 @@ export async function completeCommand(args: string[], out: NodeJS.WritableStream
     minConfidence: num(p, 'min-confidence', { min: 0, max: 1 }) ?? DEFAULT_COMPLETION_SETTINGS.minConfidence,
   });
   if (flag(p, 'json')) {
-    out.write(JSON.stringify(proposal ? { offset, text: proposal.text, prob: proposal.prob, expectedSaving: proposal.expectedSaving } : { offset, text: null }) + '\n');
+    out.write(JSON.stringify(proposal ? { offset, text: proposal.text, replace: proposal.replace, prob: proposal.prob, expectedSaving: proposal.expectedSaving } : { offset, text: null }) + '\n');
   } else {
     out.write((proposal?.text ?? '') + '\n');
   }

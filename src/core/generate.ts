@@ -32,7 +32,7 @@ export interface Generation {
 }
 
 export function validateSampleOptions(o: SampleOptions): void {
-  if (o.temperature !== undefined && !(o.temperature > 0 && Number.isFinite(o.temperature))) throw new Error(`temperature must be a positive number, got ${o.temperature}`);
+  if (o.temperature !== undefined && !(o.temperature >= 0 && Number.isFinite(o.temperature))) throw new Error(`temperature must be a number >= 0 (0: greedy), got ${o.temperature}`);
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) throw new Error(`top-k must be a whole number >= 0, got ${o.topK}`);
   if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${o.topP}`);
 }
@@ -54,7 +54,7 @@ export function softmax(out: Float64Array, logits: FloatArray, offset: number, V
 
 /**
  * Draws one id from softmax(logits / T) restricted to the top-k and top-p sets. `scratch` (V) and
- * `order` (V) are work arrays. Near-zero temperatures are greedy.
+ * `order` (V) are work arrays. Temperature 0 (and below 1e-4) is greedy, by convention.
  */
 export function sampleId(logits: FloatArray, offset: number, V: number, opts: SampleOptions, rng: Rng, scratch: Float64Array, order: Int32Array): number {
   const T = opts.temperature ?? 1;
@@ -64,7 +64,7 @@ export function sampleId(logits: FloatArray, offset: number, V: number, opts: Sa
 
 /**
  * Draws one id from p (V, summing to 1, the unknown symbol at 0) raised to 1 / T and renormalised,
- * restricted to the top-k and top-p sets. `p` is overwritten. Near-zero temperatures are greedy.
+ * restricted to the top-k and top-p sets. `p` is overwritten. Temperature 0 (and below 1e-4) is greedy.
  */
 export function sampleFromDistribution(p: Float64Array, V: number, opts: SampleOptions, rng: Rng, order: Int32Array): number {
   const T = opts.temperature ?? 1;

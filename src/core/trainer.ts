@@ -280,8 +280,10 @@ export interface RunOptions {
   /** progress events at most this often (ms); default 500 */
   progressIntervalMs?: number;
   /**
-   * called every `checkpointEverySec` seconds with the trainer, to save a checkpoint; the first one
-   * comes sooner, after FIRST_CHECKPOINT_SEC (the editor's suggestions start from the first checkpoint)
+   * called every `checkpointEverySec` seconds with the trainer, to save a checkpoint; the first ones
+   * come sooner, at FIRST_CHECKPOINT_SEC and then at twice the time each until the interval is reached
+   * (15, 30, 60, 120 s... for the editor: its suggestions start from the first checkpoint, and a young
+   * model improves fastest)
    */
   onCheckpoint?: (trainer: Trainer) => Promise<void> | void;
   checkpointEverySec?: number;
@@ -289,6 +291,14 @@ export interface RunOptions {
 
 /** The first checkpoint of a run is written after at most this many seconds. */
 export const FIRST_CHECKPOINT_SEC = 15;
+
+/**
+ * Seconds from checkpoint `k - 1` (the run's start for k = 0) to checkpoint `k`: FIRST_CHECKPOINT_SEC,
+ * then doubling the time since the start (15, 30, 60, 120 s...), never more than `every`.
+ */
+export function checkpointInterval(k: number, every: number): number {
+  return Math.min(every, FIRST_CHECKPOINT_SEC * 2 ** Math.max(0, k - 1));
+}
 
 /**
  * The bytes a training step's buffers take in the kernels' memory, from the shapes alone: per position
@@ -691,7 +701,7 @@ export class Trainer {
         const fr = fraction();
         emit({ event: 'progress', step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss, charsPerSec: rate(), elapsedSec: elapsed(), fraction: fr, etaSec: fr > 0 ? (elapsed() * (1 - fr)) / fr : Infinity });
       }
-      const every = opts.checkpointEverySec === undefined ? undefined : checkpoints === 0 ? Math.min(FIRST_CHECKPOINT_SEC, opts.checkpointEverySec) : opts.checkpointEverySec;
+      const every = opts.checkpointEverySec === undefined ? undefined : checkpointInterval(checkpoints, opts.checkpointEverySec);
       if (opts.onCheckpoint && every !== undefined && now - lastCheckpoint >= every * 1000) {
         lastCheckpoint = now;
         checkpoints++;

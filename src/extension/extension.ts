@@ -31,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
   const store = new ModelStore(context.storageUri ?? context.globalStorageUri);
   const controller = new TrainingController(context.asAbsolutePath('dist/trainer-process.js'), (line) => output.appendLine(line));
   const status = new StatusItem();
-  const training = new WorkspaceTraining(store, controller, status, output);
+  const training = new WorkspaceTraining(store, controller, status, output, context.workspaceState);
   const completions = new CompletionsFeature(store, context.globalState, (line) => output.appendLine(line));
   const showCompletions = () => status.setCompletions({ enabled: completions.enabled, ...completions.counters });
   showCompletions();
@@ -80,7 +80,10 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
     }),
     { dispose: () => TrainingPanel.open?.dispose() },
   );
-  shutdown = () => controller.shutdown();
+  shutdown = () => {
+    training.windowClosing(); // the run stopped now was interrupted: the next window says so
+    return controller.shutdown();
+  };
   void training.initialise();
   return { store, controller, status, training, completions, panel: () => TrainingPanel.open };
 }

@@ -67,9 +67,11 @@ export function formatModelInfo(store: ModelStore, corpus: CorpusReport | undefi
     lines.push('', '### Files used', '');
     for (const f of corpus.used.slice(0, LISTED)) lines.push(`- \`${f.relPath}\` (${f.bytes.toLocaleString()} bytes${f.split === 'val' ? ', held out' : ''})`);
     if (corpus.files > LISTED) lines.push(`- ... and ${(corpus.files - LISTED).toLocaleString()} more`);
-    lines.push('', '### Skipped', '');
-    for (const s of corpus.skipped.slice(0, LISTED)) lines.push(`- \`${s.relPath}\`: ${s.reason} (${s.detail})`);
-    if (corpus.skippedCount > LISTED) lines.push(`- ... and ${(corpus.skippedCount - LISTED).toLocaleString()} more`);
+    if (corpus.skipped.length > 0) {
+      lines.push('', '### Skipped', '');
+      for (const s of corpus.skipped.slice(0, LISTED)) lines.push(`- \`${s.relPath}\`: ${s.reason} (${s.detail})`);
+      if (corpus.skippedCount > LISTED) lines.push(`- ... and ${(corpus.skippedCount - LISTED).toLocaleString()} more`);
+    }
     lines.push('');
   }
   return lines.join('\n');

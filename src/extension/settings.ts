@@ -1,7 +1,8 @@
 /**
  * The extension's settings (`charRnn.*`), typed and validated when read: a value out of its bounds or
  * of the wrong type falls back to its default (eslint's `sanitize`), so nothing downstream sees a bad
- * value. `package.json`'s `contributes.configuration` declares the same keys, defaults and bounds.
+ * value. `package.json`'s `contributes.configuration` declares the same keys, defaults and bounds, and
+ * each setting's scope (the completion settings a suggestion is made with are language-overridable).
  */
 import * as vscode from 'vscode';
 import { DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
@@ -74,7 +75,7 @@ export const NUMBER_RULES = {
   'completion.maxChars': { default: 40, min: 2, max: 200, integer: true },
   'completion.minConfidence': { default: DEFAULT_COMPLETION_SETTINGS.minConfidence, min: 0, max: 1 },
   'completion.alternatives': { default: 3, min: 1, max: 10, integer: true },
-  'completion.temperature': { default: 0.8, min: 0.05, max: 2 },
+  'completion.temperature': { default: 0.8, min: 0, max: 2 },
   'completion.topK': { default: 0, min: 0, max: 1000, integer: true },
   'completion.topP': { default: 0.95, min: 0.01, max: 1 },
   'completion.multiline': { default: 1, min: 1, max: 10, integer: true },

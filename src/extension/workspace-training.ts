@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DirectConnections } from '../core/direct';
-import { lastValidation } from '../core/trainer';
+import { FIRST_CHECKPOINT_SEC, lastValidation } from '../core/trainer';
 import { formatModelInfo, CorpusReport } from './model-info';
 import { ModelState, ModelStore } from './model-store';
 import { editorExcludes, readSettings, settingOrigin, Settings } from './settings';
@@ -20,6 +20,30 @@ import { TrainerMessage, TrainJobRequest } from './training/protocol';
 
 export const INFO_URI = vscode.Uri.parse('char-rnn:/Char%20RNN%20Model%20Info.md');
 const CORPUS_REPORT = 'corpus.json';
+/**
+ * Written when a training run starts and removed when it ends, unless the window is closing: found at
+ * activation, it says a run was cut short by a window reload or close (or a crash of the editor).
+ */
+const RUN_MARKER = 'training-run.json';
+
+/** The workspace state key of the first-run prompt: 'never' once the user asked not to be asked again. */
+const FIRST_RUN_KEY = 'charRnn.firstRunPrompt';
+/** Text files of at least this many bytes in all make a workspace worth offering to train on. */
+export const FIRST_RUN_MIN_BYTES = 20_000;
+/** The most files looked at to estimate that (the estimate stops early once it is reached). */
+const FIRST_RUN_MAX_FILES = 2_000;
+export const WALKTHROUGH_ID = 'char-rnn-complete.char-rnn-complete#charRnn.gettingStarted';
+
+/** What the first-run check did at activation (for tests): prompted, or why not. */
+export type FirstRun = 'prompted' | 'has model' | 'no folder' | 'not enough text' | 'dismissed';
+
+/** A training run that the window's reload or close ended (read from RUN_MARKER at activation). */
+export interface InterruptedRun {
+  kind: 'new' | 'resume';
+  /** when it started (ISO 8601) and its budget in seconds */
+  startedAt: string;
+  seconds: number;
+}
 
 type JobKind = TrainJobRequest['kind'];
 
@@ -30,12 +54,19 @@ export class WorkspaceTraining implements vscode.Disposable {
   private readonly infoChanged = new vscode.EventEmitter<vscode.Uri>();
   private saveTimer: NodeJS.Timeout | undefined;
   private readonly pendingSaves = new Set<string>();
+  /** set when the window closes or reloads: the run being stopped then is interrupted, not ended */
+  private closing = false;
+  /** the run the last window's reload or close interrupted, found at activation */
+  interrupted: InterruptedRun | undefined;
+  /** what the first-run check did at activation */
+  firstRun: FirstRun | undefined;
 
   constructor(
     private readonly store: ModelStore,
     private readonly controller: TrainingController,
     private readonly status: StatusItem,
     private readonly output: vscode.OutputChannel,
+    private readonly workspaceState?: vscode.Memento,
   ) {
     this.disposables.push(
       this.infoChanged,
@@ -64,6 +95,8 @@ export class WorkspaceTraining implements vscode.Disposable {
       this.corpus = undefined;
     }
     const state = await this.store.load();
+    await this.noticeInterruptedRun(state);
+    if (!this.interrupted) this.firstRun = await this.checkFirstRun(state);
     if (state.kind === 'invalid') {
       this.output.appendLine(`The stored model cannot be read: ${state.message}`);
       void vscode.window.showWarningMessage(`Char RNN: the stored model cannot be read (${state.message}).`, 'Reset Model', 'Show Details').then((choice) => {
@@ -71,6 +104,60 @@ export class WorkspaceTraining implements vscode.Disposable {
         if (choice === 'Show Details') this.output.show(true);
       });
     }
+  }
+
+  /** The window is closing or reloading: the run stopped now keeps its marker, so the next window says so. */
+  windowClosing(): void {
+    this.closing = true;
+  }
+
+  /**
+   * The first run: with a folder open, enough text in it and no model, one dismissible message offers to
+   * train (never training without the user's consent) or to open the walkthrough; "Don't Ask Again"
+   * is remembered for the workspace.
+   */
+  async checkFirstRun(state: ModelState = this.store.state): Promise<FirstRun> {
+    if (state.kind !== 'none') return 'has model';
+    if (!vscode.workspace.workspaceFolders?.length) return 'no folder';
+    if (this.workspaceState?.get<string>(FIRST_RUN_KEY) === 'never') return 'dismissed';
+    const bytes = await workspaceTextBytes(FIRST_RUN_MIN_BYTES);
+    if (bytes < FIRST_RUN_MIN_BYTES) return 'not enough text';
+    const minutes = readSettings().training.timeBudgetMinutes;
+    void vscode.window.showInformationMessage(
+      `Char RNN can learn the code in this workspace to suggest completions, on this machine (nothing leaves it). Train a model now? It trains for ${minutes} minute${minutes === 1 ? '' : 's'} in the background; suggestions start after about 15 seconds.`,
+      'Train on Workspace', 'Show Walkthrough', 'Not Now', "Don't Ask Again",
+    ).then((choice) => {
+      if (choice === 'Train on Workspace') void this.trainWorkspace();
+      if (choice === 'Show Walkthrough') void vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH_ID, false);
+      if (choice === "Don't Ask Again") void this.workspaceState?.update(FIRST_RUN_KEY, 'never');
+    });
+    return 'prompted';
+  }
+
+  /** Says that a run was interrupted by the last window's reload or close, and offers to resume it. */
+  private async noticeInterruptedRun(state: ModelState): Promise<void> {
+    const file = path.join(this.store.folder, RUN_MARKER);
+    let run: InterruptedRun;
+    try {
+      run = JSON.parse(await fsp.readFile(file, 'utf8')) as InterruptedRun;
+    } catch {
+      return; // none (or unreadable: nothing to say)
+    } finally {
+      await fsp.rm(file, { force: true }).catch(() => undefined);
+    }
+    this.interrupted = run;
+    const started = new Date(run.startedAt);
+    const step = state.kind === 'loaded' ? state.checkpoint.training?.step : undefined;
+    const kept = step !== undefined ? `its last checkpoint (step ${step.toLocaleString()}) is kept` : 'no checkpoint was written yet';
+    const when = Number.isNaN(started.getTime()) ? '' : ` at ${started.toLocaleTimeString()}`;
+    const text = `The training started${when} was stopped when the window closed or reloaded; ${kept}.`;
+    this.output.appendLine(text);
+    const resumable = state.kind === 'loaded' && state.checkpoint.training !== undefined;
+    void vscode.window.showWarningMessage(`Char RNN: ${text}`, ...(resumable ? ['Resume Training'] : ['Train on Workspace']), 'Show Output').then((choice) => {
+      if (choice === 'Resume Training') void this.resumeTraining();
+      if (choice === 'Train on Workspace') void this.trainWorkspace();
+      if (choice === 'Show Output') this.output.show(true);
+    });
   }
 
   // ---- commands ----------------------------------------------------------------------------------
@@ -146,8 +233,14 @@ export class WorkspaceTraining implements vscode.Disposable {
     this.output.appendLine('Model reset.');
   }
 
+  /** Opens Model Info rendered (the Markdown preview), or as text where no preview is available. */
   async showModelInfo(): Promise<void> {
     this.infoChanged.fire(INFO_URI);
+    const commands = await vscode.commands.getCommands(true);
+    if (commands.includes('markdown.showPreview')) {
+      await vscode.commands.executeCommand('markdown.showPreview', INFO_URI);
+      return;
+    }
     const doc = await vscode.workspace.openTextDocument(INFO_URI);
     await vscode.window.showTextDocument(doc, { preview: true });
   }
@@ -193,10 +286,11 @@ export class WorkspaceTraining implements vscode.Disposable {
     const hasModel = this.store.state.kind === 'loaded';
     const items: (vscode.QuickPickItem & { command: string })[] = [];
     if (running) items.push({ label: '$(debug-stop) Stop Training', command: 'charRnn.stopTraining' });
-    else {
-      items.push({ label: '$(play) Train on Workspace', command: 'charRnn.trainWorkspace' });
-      if (hasModel) items.push({ label: '$(debug-continue) Resume Training', command: 'charRnn.resumeTraining' });
-    }
+    else if (hasModel) {
+      // with a model, the first (default) choice continues it; training anew asks first (a modal)
+      items.push({ label: '$(debug-continue) Resume Training', command: 'charRnn.resumeTraining' });
+      items.push({ label: '$(play) Train on Workspace', description: 'a new model, or resume', command: 'charRnn.trainWorkspace' });
+    } else items.push({ label: '$(play) Train on Workspace', command: 'charRnn.trainWorkspace' });
     const completionsOn = vscode.workspace.getConfiguration('charRnn').get<boolean>('completion.enabled') !== false;
     items.push({ label: completionsOn ? '$(eye-closed) Disable Completions' : '$(eye) Enable Completions', command: 'charRnn.toggleCompletions' });
     items.push({ label: '$(graph-line) Open Training Panel', command: 'charRnn.openPanel' });
@@ -293,6 +387,11 @@ export class WorkspaceTraining implements vscode.Disposable {
     const t = settings.training;
     const shape = kind === 'new' ? `hidden size ${m.hiddenSize} (${settingOrigin('model.hiddenSize')} setting), ${m.layers} layer${m.layers > 1 ? 's' : ''}, ${m.directOrders > 0 ? `direct connections of orders 1-${m.directOrders}` : 'no direct connections'}; ` : '';
     this.output.appendLine(`  ${shape}${t.seqLength} characters a chunk, batch ${t.batchSize}, ${t.optimizer} at ${t.learningRate}, ${t.threads} thread${t.threads > 1 ? 's' : ''}`);
+    const marker = path.join(this.store.folder, RUN_MARKER);
+    if (kind !== 'fineTune') {
+      const run: InterruptedRun = { kind, startedAt: new Date().toISOString(), seconds: job.seconds };
+      await fsp.writeFile(marker, JSON.stringify(run)).catch(() => undefined);
+    }
     let outcome: JobOutcome;
     try {
       const running = this.controller.start(job);
@@ -300,6 +399,9 @@ export class WorkspaceTraining implements vscode.Disposable {
     } catch (err) {
       outcome = { kind: 'crashed', message: (err as Error).message };
     }
+    // ended, unless the window is closing: then the marker stays for the next window to report
+    if (!this.closing) await fsp.rm(marker, { force: true }).catch(() => undefined);
+    if (this.closing) return outcome;
     await this.finish(kind, outcome);
     return outcome;
   }
@@ -312,14 +414,21 @@ export class WorkspaceTraining implements vscode.Disposable {
           token.onCancellationRequested(() => void this.controller.stop());
           let reported = 0;
           let val: number | undefined;
+          // a new model's suggestions start with its first checkpoint (FIRST_CHECKPOINT_SEC): say so until then
+          let checkpointed = job.kind !== 'new';
           const sub = this.controller.onMessage((m) => {
             if (m.type === 'corpus') progress.report({ message: `read ${m.files.toLocaleString()} files (${(m.bytes / 1e6).toFixed(1)} MB)` });
             if (m.type === 'val') val = m.valBitsPerChar;
+            if (m.type === 'checkpoint' && !checkpointed) {
+              checkpointed = true;
+              progress.report({ message: 'first checkpoint saved: suggestions are on' });
+            }
             if (m.type === 'progress') {
               const percent = Math.min(100, m.fraction * 100);
               const parts = [`loss ${m.loss.toFixed(3)}`];
               if (val !== undefined) parts.push(`${val.toFixed(2)} bits/char`);
               parts.push(`${Math.round(m.charsPerSec).toLocaleString()} chars/s`);
+              if (!checkpointed) parts.push(`suggestions after the first checkpoint (${FIRST_CHECKPOINT_SEC} s)`);
               progress.report({ increment: percent - reported, message: parts.join(' · ') });
               reported = percent;
             }
@@ -417,6 +526,26 @@ export class WorkspaceTraining implements vscode.Disposable {
     clearTimeout(this.saveTimer);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/**
+ * The bytes of the workspace's files (files.exclude and search.exclude apply), counted until `enough`
+ * is reached: an estimate of whether there is anything to train on, not the corpus rules' count.
+ */
+async function workspaceTextBytes(enough: number): Promise<number> {
+  const files = await vscode.workspace.findFiles('**/*', undefined, FIRST_RUN_MAX_FILES);
+  let bytes = 0;
+  for (const uri of files) {
+    if (/\.(png|jpe?g|gif|ico|pdf|zip|gz|tgz|woff2?|ttf|exe|dll|so|dylib|bin|wasm|vsix|safetensors|pt)$/i.test(uri.path)) continue;
+    try {
+      const stat = await vscode.workspace.fs.stat(uri);
+      bytes += stat.size;
+    } catch {
+      continue;
+    }
+    if (bytes >= enough) break;
+  }
+  return bytes;
 }
 
 function capitalise(text: string): string {

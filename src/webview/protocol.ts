@@ -80,7 +80,7 @@ export function parseFromPanel(raw: unknown): FromPanel | undefined {
       return { type: 'activations', request: m.request as number, source: m.source, text: typeof m.text === 'string' ? m.text.slice(0, MAX_PANEL_TEXT * 2) : undefined, layer: m.layer as number };
     case 'sample':
       if (!int(m.request, 0, Number.MAX_SAFE_INTEGER) || typeof m.prompt !== 'string' || !int(m.length, 1, MAX_SAMPLE_LENGTH)) return undefined;
-      if (typeof m.temperature !== 'number' || !(m.temperature >= 0.05 && m.temperature <= 2)) return undefined;
+      if (typeof m.temperature !== 'number' || !(m.temperature >= 0 && m.temperature <= 2)) return undefined;
       return { type: 'sample', request: m.request as number, prompt: m.prompt.slice(-1000), length: m.length as number, temperature: m.temperature };
     case 'export':
       if ((m.format !== 'csv' && m.format !== 'png') || typeof m.data !== 'string' || m.data.length > 50_000_000) return undefined;

@@ -137,13 +137,22 @@ function runOrThrow(what, cmd, args, env) {
   if (opts.verbose) process.stdout.write(r.stdout);
 }
 
-/** Packs the built extension and installs it into `extDir`; throws on failure. */
+/**
+ * Packs the extension as `npm run package` does (production bundles: minified, maps left out) and
+ * installs it into `extDir`; throws on failure. The development bundles are built again afterwards, so
+ * that what runs next from the repository has its source maps.
+ */
 function installVsix(tmp, extDir, userDataDir) {
   const vsce = path.join(repoRoot, 'node_modules', '.bin', 'vsce');
   if (!fs.existsSync(vsce)) throw new Error('@vscode/vsce is missing: run `npm ci`');
   const vsix = path.join(tmp, 'ext.vsix');
   const t0 = Date.now();
-  runOrThrow('vsce package', vsce, ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix], { ...process.env, CI: 'true' });
+  runOrThrow('production build', process.execPath, [path.join(repoRoot, 'esbuild.mjs'), '--production'], process.env);
+  try {
+    runOrThrow('vsce package', vsce, ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { ...process.env, CI: 'true' });
+  } finally {
+    runOrThrow('development build', process.execPath, [path.join(repoRoot, 'esbuild.mjs')], process.env);
+  }
   runOrThrow('code-server --install-extension', nodeBin, [codeServerEntry, '--extensions-dir', extDir,
     '--user-data-dir', userDataDir, '--install-extension', vsix], serverEnv(tmp, {}));
   say(`packaged and installed the .vsix in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

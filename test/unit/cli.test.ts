@@ -195,6 +195,9 @@ describe('char-rnn CLI (dist/cli.js)', function () {
       assert.equal([...a.slice(0, -1)].length, 2 + 20, `prefix + 20 characters: ${JSON.stringify(a)}`);
       const other = ok(['sample', '--model', fixture, '--prefix', 'ab', '--length', '20', '--seed', '2']);
       assert.notEqual(other, a, 'another seed, another sample');
+      // --temperature 0 is greedy by convention (issue 13, kind 7): whatever the seed, --greedy's text
+      const greedy = ok(['sample', '--model', fixture, '--prefix', 'ab', '--length', '20', '--greedy']);
+      for (const seed of ['1', '2']) assert.equal(ok(['sample', '--model', fixture, '--prefix', 'ab', '--length', '20', '--temperature', '0', '--seed', seed]), greedy);
       const json = onlyJson(ok([...args, '--json']));
       assert.equal(json.prefix, 'ab');
       assert.equal('ab' + (json.text as string) + '\n', a, '--json holds the same text');
@@ -207,6 +210,7 @@ describe('char-rnn CLI (dist/cli.js)', function () {
       assert.equal(out.offset, 10);
       assert.ok('text' in out);
       assert.ok(out.text === null || typeof out.text === 'string', `text: ${JSON.stringify(out.text)}`);
+      if (out.text !== null) assert.ok(Number.isInteger(out.replace) && (out.replace as number) >= 0, `replace: ${out.replace}`);
       const atEnd = onlyJson(ok(['complete', '--model', fixture, '--file', file, '--json']));
       assert.equal(atEnd.offset, text.length, 'the default offset is the end of the file');
     });

@@ -46,7 +46,7 @@ describe('sampling', () => {
     assert.ok(f3[1] > 0, 'the third most likely joins once p exceeds the first two');
     assert.equal(f3[3] + f3[4] + f3[6], 0);
   });
-  it('temperature near 0 equals greedy', () => {
+  it('temperature 0 (by convention) and near 0 equal greedy', () => {
     const model = bigramModel(['a', 'b', 'c', 'd'], { a: { b: 0.5, c: 0.3 }, b: { c: 0.6 }, c: { d: 0.55 }, d: { a: 0.4, b: 0.35 } });
     const state = zeroState(model.config);
     new InferenceStepper(model).step(state, [1], false); // after 'a'
@@ -54,13 +54,17 @@ describe('sampling', () => {
     const cold = generate(model, state, { maxLength: 12, temperature: 1e-6, stopAtNewline: false, rng: new Rng(5) });
     assert.equal(greedy.text, 'bcdabcdabcda');
     assert.equal(cold.text, greedy.text);
+    const zero = generate(model, state, { maxLength: 12, temperature: 0, stopAtNewline: false, rng: new Rng(5) });
+    assert.equal(zero.text, greedy.text);
+    assert.deepEqual(zero.probs, greedy.probs, 'the probabilities reported are the model\'s (temperature 1), as for greedy');
     assert.ok(Math.abs(greedy.probs[0] - 0.5) < 1e-4);
     assert.ok(Math.abs(greedy.logProb - greedy.probs.reduce((s, p) => s + Math.log(p), 0)) < 1e-9);
   });
   it('refuses bad sampling options', () => {
     const model = bigramModel(['a', 'b'], {});
     const s = zeroState(model.config);
-    assert.throws(() => generate(model, s, { maxLength: 3, temperature: 0 }), /temperature must be a positive number/);
+    assert.throws(() => generate(model, s, { maxLength: 3, temperature: -0.5 }), /temperature must be a number >= 0 \(0: greedy\), got -0.5/);
+    assert.throws(() => generate(model, s, { maxLength: 3, temperature: NaN }), /temperature must be a number >= 0/);
     assert.throws(() => generate(model, s, { maxLength: 3, topP: 1.5 }), /top-p must be in \(0, 1\]/);
     assert.throws(() => generate(model, s, { maxLength: 3, topK: -1 }), /top-k/);
   });

@@ -38,6 +38,8 @@ describe('messages from the panel', () => {
     assert.equal(parseFromPanel({ type: 'activations', request: -1, source: 'editor', layer: 0 }), undefined);
     assert.equal(parseFromPanel({ type: 'sample', request: 1, prompt: 'x', length: 1e9, temperature: 1 }), undefined);
     assert.equal(parseFromPanel({ type: 'sample', request: 1, prompt: 'x', length: 10, temperature: 'hot' }), undefined);
+    assert.equal(parseFromPanel({ type: 'sample', request: 1, prompt: 'x', length: 10, temperature: -0.1 }), undefined);
+    assert.deepEqual(parseFromPanel({ type: 'sample', request: 1, prompt: 'x', length: 10, temperature: 0 }), { type: 'sample', request: 1, prompt: 'x', length: 10, temperature: 0 });
     assert.equal(parseFromPanel({ type: 'export', format: 'png', data: 'javascript:alert(1)' }), undefined);
     assert.equal(parseFromPanel({ type: 'export', format: 'exe', data: '' }), undefined);
     assert.equal(parseFromPanel({ type: 'unknown' }), undefined);

@@ -506,6 +506,19 @@ describe('training panel webview (headless Chromium)', function () {
     assert.ok(median < 167, `an update takes ${median} ms`);
   });
 
+  // issue 13, kind 8: the panel says when validation rises while the training loss falls
+  it('says when validation rises while the training loss falls, and which model is kept', async () => {
+    const point = (step: number, loss: number, val?: number): LossPoint => ({ charsSeen: step * 1000, step, loss, valBitsPerChar: val });
+    const note = page.locator('.note.memorising');
+    await post(page, { type: 'init', history: [point(100, 2, 3), point(200, 1.6, 2.5), point(300, 1.4, 2.6), point(400, 1.3, 2.7)], status: { training: true } } satisfies ToPanel);
+    assert.equal(await note.isHidden(), true, 'two validations above the best: not yet');
+    await post(page, { type: 'loss', points: [point(500, 1.2, 2.8)] } satisfies ToPanel);
+    await note.waitFor({ state: 'visible' });
+    assert.equal(await note.textContent(), 'Validation has risen for 3 validations since step 200 while the training loss fell: the model is learning this workspace by heart. The best model by validation (step 200, 2.500 bits/char) is the one kept and used.');
+    await post(page, { type: 'loss', points: [point(600, 1.1, 2.4)] } satisfies ToPanel);
+    await note.waitFor({ state: 'hidden' });
+  });
+
   it('exports the history as CSV and the chart as PNG', async () => {
     const history: LossPoint[] = [
       { charsSeen: 1000, step: 1, loss: 4.25 },
@@ -725,6 +738,13 @@ describe('training panel webview (headless Chromium)', function () {
     assert.deepEqual(parseFromPanel(clamped), clamped);
     assert.equal(clamped.length, 2000);
     assert.equal(clamped.temperature, 2);
+    // 0 is greedy, as in the CLI and the settings (issue 13, kind 7)
+    await post(page, { type: 'sample', request: clamped.request as number, text: '', done: true } satisfies ToPanel);
+    await page.getByLabel('Temperature').fill('0');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    const greedy = await lastPosted(page, 'sample');
+    assert.deepEqual(parseFromPanel(greedy), greedy);
+    assert.equal(greedy.temperature, 0);
   });
 
   it('ignores malformed messages', async () => {

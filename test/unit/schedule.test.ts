@@ -12,7 +12,7 @@ import { encodeFiles, validationSample } from '../../src/core/data';
 import { bitsPerChar } from '../../src/core/evaluate';
 import { runTrainingJob } from '../../src/core/job';
 import { Optimizer } from '../../src/core/optimizer';
-import { DEFAULT_TRAIN_SETTINGS, MAX_REDUCTIONS, TrainEvent, Trainer, TrainSettings } from '../../src/core/trainer';
+import { checkpointInterval, DEFAULT_TRAIN_SETTINGS, MAX_REDUCTIONS, TrainEvent, Trainer, TrainSettings } from '../../src/core/trainer';
 import { Vocab } from '../../src/core/vocab';
 import { bytesOf } from './helpers';
 
@@ -316,5 +316,18 @@ describe('a training job keeps the best checkpoint', function () {
     assert.equal(wild.kept.written, false);
     assert.ok(fs.readFileSync(out).equals(good), 'the good checkpoint is untouched');
     assert.ok(!fs.existsSync(latestPathOf(out)));
+  });
+});
+
+// issue 13, kind 8: suggestions start from the first checkpoint, so a young run saves early and often
+describe('the checkpoint schedule', () => {
+  it('writes the first checkpoints at 15, 30, 60 and 120 s, then at the interval', () => {
+    const times = (every: number, n: number) => {
+      let t = 0;
+      return Array.from({ length: n }, (_, k) => (t += checkpointInterval(k, every)));
+    };
+    assert.deepEqual(times(60, 6), [15, 30, 60, 120, 180, 240]);
+    assert.deepEqual(times(600, 6), [15, 30, 60, 120, 240, 480]);
+    assert.deepEqual(times(5, 3), [5, 10, 15], 'an interval below 15 s is kept from the start');
   });
 });

@@ -8,6 +8,7 @@ import { CompletionSettings, DEFAULT_COMPLETION_SETTINGS } from '../../core/comp
 import { ModelStore } from '../model-store';
 import { readSettings, Settings } from '../settings';
 import { CompletionService, Counters, DocumentSlice } from './service';
+import { documentSlice, lfOffset, SliceSource } from './slice';
 
 export const ACCEPTED_COMMAND = 'charRnn.completionAccepted';
 const COUNTERS_KEY = 'charRnn.counters';
@@ -25,12 +26,86 @@ function coreSettings(s: Settings['completion']): CompletionSettings {
   };
 }
 
-/** The text the service needs: from the window's reach to the end of the cursor's line. */
+/**
+ * The completion settings for a document: with its language's overrides (`"[python]": {...}`; the
+ * settings package.json marks `language-overridable`), read at each request so that a change applies
+ * at the next keystroke.
+ */
+function documentSettings(document: vscode.TextDocument): Settings['completion'] {
+  return readSettings(vscode.workspace.getConfiguration('charRnn', document)).completion;
+}
+
+/** The document as `documentSlice` reads it. */
+function sliceSource(document: vscode.TextDocument): SliceSource {
+  return {
+    crlf: document.eol === vscode.EndOfLine.CRLF,
+    lineStart: (line) => document.offsetAt(new vscode.Position(line, 0)),
+    lineOf: (offset) => document.positionAt(offset).line,
+    text: (start, end) => document.getText(new vscode.Range(document.positionAt(start), document.positionAt(end))),
+  };
+}
+
+/** The text the service needs: from the window's reach to the end of the cursor's line, as LF text. */
 function slice(document: vscode.TextDocument, position: vscode.Position, service: CompletionService): DocumentSlice {
-  const offset = document.offsetAt(position);
-  const base = service.reach(offset);
-  const text = document.getText(new vscode.Range(document.positionAt(base), document.lineAt(position.line).range.end));
-  return { key: document.uri.toString(), text, base, offset };
+  const above = cellsAbove(document);
+  if (above !== undefined) {
+    // a notebook cell reads on from the code cells above it, as one text (LF offsets in that text)
+    const lineEnd = document.offsetAt(document.lineAt(position.line).range.end);
+    const cell = documentSlice('', sliceSource(document), position.line, document.offsetAt(position), lineEnd, () => 0);
+    const text = above + cell.text;
+    const offset = above.length + cell.offset;
+    const base = service.reach(offset);
+    return { key: document.uri.toString(), text: text.slice(base), base, offset };
+  }
+  const lineEnd = document.offsetAt(document.lineAt(position.line).range.end);
+  return documentSlice(document.uri.toString(), sliceSource(document), position.line, document.offsetAt(position), lineEnd, (o) => service.reach(o));
+}
+
+/** The most characters of the cells above a notebook cell that are read (the session's window needs fewer). */
+const NOTEBOOK_CONTEXT_CHARS = 4000;
+
+/**
+ * For a notebook cell: the text of the code cells above it in the same language, in order, each
+ * followed by a blank line (at most the last NOTEBOOK_CONTEXT_CHARS characters); undefined for any
+ * other document.
+ */
+function cellsAbove(document: vscode.TextDocument): string | undefined {
+  if (document.uri.scheme !== 'vscode-notebook-cell') return undefined;
+  for (const notebook of vscode.workspace.notebookDocuments) {
+    const cells = notebook.getCells();
+    const index = cells.findIndex((c) => c.document === document);
+    if (index < 0) continue;
+    let text = '';
+    for (let i = index - 1; i >= 0 && text.length < NOTEBOOK_CONTEXT_CHARS; i--) {
+      const c = cells[i];
+      if (c.kind !== vscode.NotebookCellKind.Code || c.document.languageId !== document.languageId) continue;
+      text = c.document.getText().replace(/\r\n/g, '\n').replace(/\n*$/, '\n\n') + text;
+    }
+    return text.slice(-NOTEBOOK_CONTEXT_CHARS);
+  }
+  return '';
+}
+
+/**
+ * The documents suggestions are made in: files (local and remote), untitled documents and notebook
+ * cells. Not in the output and debug consoles, the source-control input, settings editors or the
+ * read-only sides of diffs (other schemes); not in virtual workspaces, where the extension does not run
+ * (package.json's capabilities: training reads files from disk).
+ */
+export const COMPLETION_SCHEMES = ['file', 'untitled', 'vscode-notebook-cell', 'vscode-remote'];
+
+/** The most cursors a suggestion is made for (each costs a session's window of work). */
+const MAX_CURSORS = 8;
+
+/**
+ * The other cursors of the editor showing `document` with its primary cursor at `position`: [] with
+ * one cursor, undefined when a selection is not empty or there are more than MAX_CURSORS (no suggestion).
+ */
+function otherCursors(document: vscode.TextDocument, position: vscode.Position): vscode.Position[] | undefined {
+  const editor = vscode.window.visibleTextEditors.find((e) => e.document === document && e.selection.active.isEqual(position));
+  if (!editor || editor.selections.length === 1) return [];
+  if (editor.selections.length > MAX_CURSORS || editor.selections.some((s) => !s.isEmpty)) return undefined;
+  return editor.selections.slice(1).map((s) => s.active); // selections[0] is the primary cursor
 }
 
 export class CompletionsFeature implements vscode.Disposable {
@@ -109,7 +184,7 @@ export class CompletionsFeature implements vscode.Disposable {
     this.service.setModel(on ? model : undefined, { enabled: settings.adapt, options: { maxMB: settings.adaptMB, mixture: { maxMB: settings.cacheMB } } });
     if (on && !this.isActive) {
       this.active = [
-        vscode.languages.registerInlineCompletionItemProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
+        vscode.languages.registerInlineCompletionItemProvider(COMPLETION_SCHEMES.map((scheme) => ({ scheme })), {
           provideInlineCompletionItems: (document, position, context, token) => this.provide(document, position, context, token),
         }),
         vscode.workspace.onDidCloseTextDocument((doc) => this.service.forget(doc.uri.toString())),
@@ -121,7 +196,7 @@ export class CompletionsFeature implements vscode.Disposable {
   }
 
   private async provide(document: vscode.TextDocument, position: vscode.Position, context: vscode.InlineCompletionContext, token: vscode.CancellationToken): Promise<vscode.InlineCompletionItem[] | undefined> {
-    const settings = readSettings().completion;
+    const settings = documentSettings(document);
     if (!this.service.ready || settings.disabledLanguages.includes(document.languageId)) return undefined;
     try {
       if (settings.debounceMs > 0 && context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
@@ -140,30 +215,62 @@ export class CompletionsFeature implements vscode.Disposable {
    * The items the provider returns at a position (its whole work after the debounce): also what the
    * benchmarks inside the editor time.
    */
-  suggest(document: vscode.TextDocument, position: vscode.Position, kind: 'automatic' | 'explicit', settings = readSettings().completion, selected?: vscode.SelectedCompletionInfo): vscode.InlineCompletionItem[] | undefined {
+  suggest(document: vscode.TextDocument, position: vscode.Position, kind: 'automatic' | 'explicit', settings = documentSettings(document), selected?: vscode.SelectedCompletionInfo): vscode.InlineCompletionItem[] | undefined {
     if (!this.service.ready) return undefined;
     const core = coreSettings(settings);
     const doc = slice(document, position, this.service);
-    const here = new vscode.Range(position, position);
+    // a suggestion that types over closers right of the cursor replaces them (fitToLine)
+    const here = (replace = 0) => new vscode.Range(position, position.translate(0, replace));
     const item = (text: string, range: vscode.Range) =>
       new vscode.InlineCompletionItem(text, range, { title: 'Accepted', command: ACCEPTED_COMMAND, arguments: [text.length] });
     if (selected) {
       // the suggestion list is open: only a continuation of its selected item, on its range
-      const rest = this.service.afterSelectedItem(doc, document.offsetAt(selected.range.start), selected.text, core);
+      const replaceStart = lfOffset(sliceSource(document), selected.range.start.line, document.offsetAt(selected.range.start));
+      const rest = this.service.afterSelectedItem(doc, replaceStart, selected.text, core);
       if (!rest) return undefined;
       this.countShown();
       return [item(selected.text + rest, selected.range)];
+    }
+    const others = otherCursors(document, position);
+    if (others === undefined) return undefined; // a selection, or too many cursors
+    if (others.length > 0) {
+      // several cursors: the editor writes the same text at each, so only what fits every one of them
+      const s = this.commonSuggestion(document, [position, ...others], kind === 'explicit' ? { ...core, minConfidence: 0 } : core);
+      if (s === undefined) return undefined;
+      this.countShown();
+      return [item(s, here())];
     }
     if (kind === 'explicit') {
       const texts = this.service.explicit(doc, core, settings.alternatives);
       if (texts.length === 0) return undefined;
       this.countShown();
-      return texts.map((t) => item(t, here));
+      return texts.map((t) => item(t.text, here(t.replace)));
     }
     const suggestion = this.service.automatic(doc, core);
     if (!suggestion) return undefined;
     if (!suggestion.continued) this.countShown(); // typing through a suggestion shows no new one
-    return [item(suggestion.text, here)];
+    return [item(suggestion.text, here(suggestion.replace))];
+  }
+
+  /**
+   * The suggestion that fits every cursor: the longest common prefix of the automatic suggestions at
+   * each (each cursor has its own session), at least 2 characters; none when a cursor has none or one
+   * would replace closers right of it.
+   */
+  private commonSuggestion(document: vscode.TextDocument, cursors: vscode.Position[], core: CompletionSettings): string | undefined {
+    let common: string | undefined;
+    for (let i = 0; i < cursors.length; i++) {
+      const s = this.service.automatic({ ...slice(document, cursors[i], this.service), key: `${document.uri.toString()}#cursor${i}` }, core);
+      if (!s || s.replace > 0) return undefined;
+      if (common === undefined) common = s.text;
+      else {
+        let k = 0;
+        while (k < common.length && k < s.text.length && common[k] === s.text[k]) k++;
+        common = common.slice(0, k);
+      }
+      if (common.length < 2) return undefined;
+    }
+    return common;
   }
 
   private countShown(): void {

@@ -27,12 +27,28 @@ export interface Counters {
   acceptedChars: number;
 }
 
+/** A suggestion shown, and where: typing through it shows its rest only at its own place. */
 interface Suggested {
-  /** the text before the cursor on its line when the suggestion was made */
+  /** the document offset it was made at */
+  offset: number;
+  /** the text before that offset (up to CONTEXT_CHARS) and right of it on its line, then */
   before: string;
+  after: string;
   suggestion: string;
+  /** characters right of the cursor it replaced (closers typed over) */
+  replace: number;
   /** the settings it was made with (settingsKey): a suggestion made with others is not typed through */
   settings: string;
+}
+
+/** What the suggestion cache and typing through compare of the text before the cursor. */
+const CONTEXT_CHARS = 300;
+
+/** A suggestion for the editor: the text, the characters right of the cursor it replaces, and whether it continues one shown. */
+export interface ServedSuggestion {
+  text: string;
+  replace: number;
+  continued: boolean;
 }
 
 const CACHE_SIZE = 200;
@@ -55,8 +71,8 @@ export class CompletionService {
   private readonly sessions = new Map<string, CompletionSession>();
   /** the last suggestion per document: typing through it keeps it */
   private readonly last = new Map<string, Suggested>();
-  /** suggestions by the text before the cursor (LRU) */
-  private readonly cache = new Map<string, string | null>();
+  /** suggestions by the text before the cursor, right of it on its line, and the settings (LRU) */
+  private readonly cache = new Map<string, { text: string; replace: number } | null>();
   private readonly rng = new Rng(Date.now() >>> 0);
   counters: Counters = { shown: 0, accepted: 0, acceptedChars: 0 };
   /** proposals computed (not served from the cache), for tests and benchmarks */
@@ -114,11 +130,10 @@ export class CompletionService {
     }
   }
 
-  /** The document was closed: its state goes. */
+  /** The document was closed: its state goes, with that of its other cursors and list continuations (`key#...`). */
   forget(key: string): void {
-    for (const k of [key, selectedKey(key)]) {
-      this.sessions.delete(k);
-      this.last.delete(k);
+    for (const map of [this.sessions, this.last]) {
+      for (const k of [...map.keys()]) if (k === key || k.startsWith(`${key}#`)) map.delete(k);
     }
   }
 
@@ -139,27 +154,34 @@ export class CompletionService {
   }
 
   /**
-   * The automatic suggestion at the cursor, or undefined. Typing the suggestion's next characters
-   * returns the rest of it without recomputing.
+   * The automatic suggestion at the cursor, or undefined. Typing the suggestion's next characters at
+   * its place returns the rest of it without recomputing, only while everything a fresh request would
+   * depend on is unchanged: the text before the place it was made at, the text right of the cursor
+   * (an auto-closed quote changes it), and the settings. Anywhere else (another line with the same
+   * text before the cursor, say) the suggestion is made afresh.
    */
-  automatic(doc: DocumentSlice, settings: CompletionSettings = DEFAULT_COMPLETION_SETTINGS): { text: string; continued: boolean } | undefined {
+  automatic(doc: DocumentSlice, settings: CompletionSettings = DEFAULT_COMPLETION_SETTINGS): ServedSuggestion | undefined {
     const session = this.session(doc.key);
     if (!session) return undefined;
     const line = lineAround(doc.text, doc.offset, doc.base);
     const withSettings = settingsKey(settings);
+    const at = doc.offset - doc.base;
     const previous = this.last.get(doc.key);
-    // a changed setting (a shorter maxChars, a higher minConfidence...) applies at the next keystroke
-    if (previous && previous.settings === withSettings && line.before.startsWith(previous.before)) {
-      const typed = line.before.slice(previous.before.length);
-      if (typed.length > 0 && previous.suggestion.length > typed.length && previous.suggestion.startsWith(typed)) {
-        return { text: previous.suggestion.slice(typed.length), continued: true };
+    if (previous && previous.settings === withSettings && previous.after === line.after && doc.offset > previous.offset && previous.offset >= doc.base) {
+      const from = previous.offset - doc.base;
+      const typed = doc.text.slice(from, at);
+      if (previous.replace === 0 && previous.suggestion.length > typed.length && previous.suggestion.startsWith(typed)
+        && doc.text.slice(Math.max(0, from - CONTEXT_CHARS), from) === previous.before) {
+        return { text: previous.suggestion.slice(typed.length), replace: 0, continued: true };
       }
     }
-    const cacheKey = `${doc.key}\u0000${doc.text.slice(Math.max(0, doc.offset - doc.base - 300), doc.offset - doc.base)}\u0000${line.after}\u0000${withSettings}`;
+    const before = doc.text.slice(Math.max(0, at - CONTEXT_CHARS), at);
+    const cacheKey = `${doc.key}\u0000${before}\u0000${line.after}\u0000${withSettings}`;
     let suggestion = this.cache.get(cacheKey);
     if (suggestion === undefined) {
       this.computed++;
-      suggestion = automaticCompletion(session, doc.text, doc.offset, settings, doc.base, this.rng)?.text ?? null;
+      const made = automaticCompletion(session, doc.text, doc.offset, settings, doc.base, this.rng);
+      suggestion = made ? { text: made.text, replace: made.replace } : null;
       this.cache.set(cacheKey, suggestion);
       if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
     } else {
@@ -171,12 +193,12 @@ export class CompletionService {
       this.last.delete(doc.key);
       return undefined;
     }
-    this.last.set(doc.key, { before: line.before, suggestion, settings: withSettings });
-    return { text: suggestion, continued: false };
+    this.last.set(doc.key, { offset: doc.offset, before, after: line.after, suggestion: suggestion.text, replace: suggestion.replace, settings: withSettings });
+    return { ...suggestion, continued: false };
   }
 
   /** The suggestions of an explicit request: the most likely, then different sampled ones. */
-  explicit(doc: DocumentSlice, settings: CompletionSettings, count: number): string[] {
+  explicit(doc: DocumentSlice, settings: CompletionSettings, count: number): { text: string; replace: number }[] {
     const session = this.session(doc.key);
     if (!session) return [];
     this.computed++;
@@ -192,7 +214,8 @@ export class CompletionService {
     const lineRest = lineAround(doc.text, doc.offset, doc.base).after;
     const text = doc.text.slice(0, replaceStart - doc.base) + itemText + lineRest;
     const offset = replaceStart + itemText.length;
-    return this.automatic({ key: selectedKey(doc.key), text, base: doc.base, offset }, settings)?.text;
+    const s = this.automatic({ key: selectedKey(doc.key), text, base: doc.base, offset }, settings);
+    return s && s.replace === 0 ? s.text : undefined; // the item's range ends at the cursor: nothing right of it is replaced
   }
 }
 

@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import type { LossPoint, PanelStatus } from '../protocol';
 import { clamp, el, formatCount, formatDuration } from './dom';
 import { FrameScheduler, LazyView } from './frame';
+import { memorisingNote } from './memorising';
 import type { Theme } from './theme';
 
 export const CSV_HEADER = 'chars_seen,step,loss,val_bits_per_char';
@@ -82,6 +83,8 @@ export class LossChartView extends LazyView {
   private readonly speed: HTMLElement;
   private readonly eta: HTMLElement;
   private readonly modelText: HTMLElement;
+  /** says when validation rises while the training loss falls (memorising.ts) */
+  private readonly note: HTMLElement;
   private readonly logToggle: HTMLInputElement;
   private chart: uPlot | undefined;
   private zoomed = false;
@@ -111,6 +114,8 @@ export class LossChartView extends LazyView {
     });
     this.plotBox = el('div', { class: 'chart', 'aria-label': 'Loss curves. Hover for the values at a point; drag to zoom in, double-click to zoom out.', role: 'figure' });
     this.empty = el('p', { class: 'empty' }, 'No loss yet: run Char RNN: Train on Workspace and the curves appear here.');
+    this.note = el('p', { class: 'note memorising', role: 'status' });
+    this.note.hidden = true;
     this.element = el(
       'section',
       { class: 'view view-chart' },
@@ -124,6 +129,7 @@ export class LossChartView extends LazyView {
         png,
       ),
       this.empty,
+      this.note,
       this.plotBox,
     );
     new ResizeObserver(() => {
@@ -201,6 +207,9 @@ export class LossChartView extends LazyView {
   protected override draw(): void {
     const h = this.history;
     this.empty.hidden = h.length > 0;
+    const note = memorisingNote(h.steps, h.loss, h.val);
+    this.note.hidden = note === undefined;
+    this.note.textContent = note ?? '';
     if (this.plotBox.clientWidth === 0) return;
     this.drawStart = performance.now();
     const data: uPlot.AlignedData = [h.xs, h.loss, h.val];

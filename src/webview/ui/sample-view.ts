@@ -31,7 +31,7 @@ export class SampleView {
     this.prompt.value = settings.prompt;
     this.length = el('input', { type: 'number', id: 'sample-length', min: 1, max: MAX_SAMPLE_LENGTH, step: 1 });
     this.length.value = String(clampLength(settings.length));
-    this.temperature = el('input', { type: 'number', id: 'sample-temperature', min: 0.05, max: 2, step: 0.05 });
+    this.temperature = el('input', { type: 'number', id: 'sample-temperature', min: 0, max: 2, step: 0.05 });
     this.temperature.value = String(clampTemperature(settings.temperature));
     this.generate = el('button', { type: 'button', 'data-action': 'generate' }, 'Generate');
     this.stop = el('button', { type: 'button', class: 'secondary', 'data-action': 'stop', disabled: true }, 'Stop');
@@ -122,5 +122,5 @@ function clampLength(n: number): number {
 }
 
 function clampTemperature(t: number): number {
-  return Number.isFinite(t) ? clamp(Math.round(t * 100) / 100, 0.05, 2) : 0.8;
+  return Number.isFinite(t) ? clamp(Math.round(t * 100) / 100, 0, 2) : 0.8;
 }

@@ -47,7 +47,8 @@ export async function waitForFile(file: string, timeoutMs: number): Promise<stri
 /** Every `charRnn.*` key the extension contributes. */
 function settingKeys(): string[] {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
-  const properties = (ext?.packageJSON as { contributes?: { configuration?: { properties?: Record<string, unknown> } } } | undefined)?.contributes?.configuration?.properties ?? {};
+  const sections = (ext?.packageJSON as { contributes?: { configuration?: { properties?: Record<string, unknown> }[] } } | undefined)?.contributes?.configuration ?? [];
+  const properties = Object.assign({}, ...sections.map((s) => s.properties ?? {})) as Record<string, unknown>;
   return Object.keys(properties).map((k) => k.replace(/^charRnn\./, ''));
 }
 
