@@ -17,6 +17,7 @@
  * Memory stays bounded by the caps: a file is read with a limit of min(per-file cap, corpus budget left),
  * so at most `maxCorpusBytes` of accepted text plus one file are ever held.
  */
+import { classifyName } from './file-names';
 import picomatch from 'picomatch';
 import { constants as fsConstants, promises as fsp, type Dirent, type Stats } from 'node:fs';
 import * as path from 'node:path';
@@ -146,31 +147,6 @@ const MAX_IGNORE_FILE_BYTES = 1024 * 1024;
 const DEFAULT_EXCLUDED_DIRS: ReadonlySet<string> = new Set([
   'node_modules', '.git', '.hg', '.svn', 'dist', 'build', 'out', 'target', 'coverage', '.next', '.nuxt', '.cache',
   '__pycache__', '.venv', 'venv', '.tox', '.idea', '.vs', 'vendor', '.gradle', 'bower_components',
-]);
-
-const LOCK_FILE_NAMES: ReadonlySet<string> = new Set([
-  'package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'Cargo.lock', 'poetry.lock', 'Gemfile.lock', 'composer.lock',
-  'go.sum', 'Pipfile.lock',
-]);
-
-const MINIFIED_SUFFIXES: readonly string[] = ['.min.js', '.min.css', '.min.mjs'];
-
-/** Lower-case extensions (without the dot) of files that are not text. */
-const NON_TEXT_EXTENSIONS: ReadonlySet<string> = new Set([
-  // images
-  'png', 'jpg', 'jpeg', 'gif', 'bmp', 'ico', 'webp', 'tiff', 'psd', 'svg',
-  // archives
-  'zip', 'gz', 'tgz', 'bz2', 'xz', '7z', 'rar', 'zst', 'jar', 'war',
-  // binaries
-  'exe', 'dll', 'so', 'dylib', 'o', 'a', 'obj', 'class', 'wasm', 'pyc', 'node', 'bin', 'dat',
-  // fonts
-  'woff', 'woff2', 'ttf', 'otf', 'eot',
-  // media
-  'mp3', 'mp4', 'wav', 'ogg', 'flac', 'mov', 'avi', 'mkv', 'webm',
-  // documents
-  'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx',
-  // data and models
-  'db', 'sqlite', 'safetensors', 'pt', 'pth', 'onnx', 'npy', 'npz', 'pkl', 'h5', 'vsix',
 ]);
 
 /** Opening never waits for a FIFO's writer (the handle is checked before any read); 0 where there is no such flag. */
@@ -698,25 +674,6 @@ function scopePattern(line: string, relDir: string): string | undefined {
   if (body === '') return undefined;
   const prefix = relDir.replace(/[\\*?[\]!#]/g, '\\$&') + (anchored ? '/' : '/**/');
   return `${negative ? '!' : ''}${prefix}${body}${directoryOnly ? '/' : ''}`;
-}
-
-/** The name-based default excludes of a file, or undefined. */
-function classifyName(name: string): { reason: SkipReason; detail: string } | undefined {
-  const lower = name.toLowerCase();
-  if (LOCK_FILE_NAMES.has(name) || lower.endsWith('.lock')) {
-    return { reason: 'lock-file', detail: `"${name}" is a lock file` };
-  }
-  const minifiedSuffix = MINIFIED_SUFFIXES.find((suffix) => lower.endsWith(suffix));
-  if (minifiedSuffix !== undefined) return { reason: 'minified', detail: `"*${minifiedSuffix}" files are minified` };
-  if (lower.endsWith('.map')) return { reason: 'minified', detail: '"*.map" files are source maps' };
-  const dot = lower.lastIndexOf('.');
-  if (dot > 0) {
-    const extension = lower.slice(dot + 1);
-    if (NON_TEXT_EXTENSIONS.has(extension)) {
-      return { reason: 'not-text-extension', detail: `".${extension}" files are not text` };
-    }
-  }
-  return undefined;
 }
 
 /** Reads at most `limit + 1` bytes, so that a file which grew past `limit` since its stat is detected, not loaded. */

@@ -7,6 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { classifyName } from '../core/file-names';
 import { DirectConnections } from '../core/direct';
 import { FIRST_CHECKPOINT_SEC, lastValidation } from '../core/trainer';
 import { formatModelInfo, CorpusReport } from './model-info';
@@ -529,14 +530,14 @@ export class WorkspaceTraining implements vscode.Disposable {
 }
 
 /**
- * The bytes of the workspace's files (files.exclude and search.exclude apply), counted until `enough`
+ * The bytes of the workspace's files (files.exclude applies, and the corpus's name rules), counted until `enough`
  * is reached: an estimate of whether there is anything to train on, not the corpus rules' count.
  */
 async function workspaceTextBytes(enough: number): Promise<number> {
   const files = await vscode.workspace.findFiles('**/*', undefined, FIRST_RUN_MAX_FILES);
   let bytes = 0;
   for (const uri of files) {
-    if (/\.(png|jpe?g|gif|ico|pdf|zip|gz|tgz|woff2?|ttf|exe|dll|so|dylib|bin|wasm|vsix|safetensors|pt)$/i.test(uri.path)) continue;
+    if (classifyName(path.posix.basename(uri.path))) continue; // the corpus rules' name-based excludes
     try {
       const stat = await vscode.workspace.fs.stat(uri);
       bytes += stat.size;

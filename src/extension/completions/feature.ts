@@ -47,17 +47,16 @@ function sliceSource(document: vscode.TextDocument): SliceSource {
 
 /** The text the service needs: from the window's reach to the end of the cursor's line, as LF text. */
 function slice(document: vscode.TextDocument, position: vscode.Position, service: CompletionService): DocumentSlice {
+  const lineEnd = document.offsetAt(document.lineAt(position.line).range.end);
   const above = cellsAbove(document);
   if (above !== undefined) {
     // a notebook cell reads on from the code cells above it, as one text (LF offsets in that text)
-    const lineEnd = document.offsetAt(document.lineAt(position.line).range.end);
     const cell = documentSlice('', sliceSource(document), position.line, document.offsetAt(position), lineEnd, () => 0);
     const text = above + cell.text;
     const offset = above.length + cell.offset;
     const base = service.reach(offset);
     return { key: document.uri.toString(), text: text.slice(base), base, offset };
   }
-  const lineEnd = document.offsetAt(document.lineAt(position.line).range.end);
   return documentSlice(document.uri.toString(), sliceSource(document), position.line, document.offsetAt(position), lineEnd, (o) => service.reach(o));
 }
 
