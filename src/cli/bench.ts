@@ -3,23 +3,23 @@
  * start and memory, on the built-in corpus. Figures, not pass/fail: the README compares them with the
  * targets.
  */
-import { defaultKernels } from '../core/backends';
-import { readCorpus } from '../core/corpus';
-import { generate } from '../core/generate';
-import { fastKernels, Kernels } from '../core/kernels';
-import { RnnModel } from '../core/model';
-import { PreparedData, prepareData } from '../core/prepare';
-import { CompletionSession } from '../core/session';
-import { DirectConnections } from '../core/direct';
-import { DynamicEvaluation } from '../core/dynamic';
-import { dynamicBitsPerChar } from '../core/evaluate';
-import { encodeFiles } from '../core/data';
-import { Rng } from '../core/rng';
-import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../core/trainer';
-import { WasmKernels } from '../core/wasm/backend';
+import { defaultKernels } from '../core/kernels/default-kernels';
+import { readCorpus } from '../core/corpus/corpus';
+import { generate } from '../core/infer/generate';
+import { fastKernels, Kernels } from '../core/kernels/kernels';
+import { RnnModel } from '../core/model/model';
+import { PreparedData, prepareData } from '../core/train/prepare';
+import { CompletionSession } from '../core/infer/session';
+import { DirectConnections } from '../core/model/direct-connections';
+import { DynamicEvaluation } from '../core/infer/adaptation';
+import { dynamicBitsPerChar } from '../core/eval/evaluate';
+import { encodeFiles } from '../core/train/streams';
+import { Rng } from '../core/model/rng';
+import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../core/train/trainer';
+import { WasmKernels } from '../core/kernels/wasm/backend';
 import { flag, parse } from './args';
 import { builtinCorpusPath } from './paths';
-import { defaultThreads } from '../core/trainer';
+import { defaultThreads } from '../core/train/trainer';
 
 export const BENCH_USAGE = 'char-rnn bench [--json] [--quick]';
 

@@ -1,18 +1,19 @@
 /** `sample`, `complete` and `eval`: what a trained model says about text. */
-import { loadCheckpoint } from '../core/checkpoint';
-import { readCorpus, summarizeSkipped } from '../core/corpus';
-import { encodeFiles } from '../core/data';
-import { readRegularFile } from '../core/files';
+import { loadCheckpoint } from '../core/checkpoint/checkpoint';
+import { readCorpus, summarizeSkipped } from '../core/corpus/corpus';
+import { encodeFiles } from '../core/train/streams';
+import { readRegularFile } from '../core/common/read-file';
 import { basename } from 'node:path';
-import { CachedCharNGram, CharNGram, WordCompleter } from '../core/baselines';
-import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
-import { bitsPerChar, dynamicBitsPerChar, keystrokeSavings, KsrResult, simulateTyping } from '../core/evaluate';
-import { AdaptOptions, DynamicEvaluation } from '../core/dynamic';
-import { RnnModel } from '../core/model';
-import { generate } from '../core/generate';
-import { Rng } from '../core/rng';
-import { CompletionSession } from '../core/session';
+import { CachedCharNGram, CharNGram, WordCompleter } from '../core/eval/baselines';
+import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/infer/completion-rules';
+import { bitsPerChar, dynamicBitsPerChar, keystrokeSavings, KsrResult, simulateTyping } from '../core/eval/evaluate';
+import { AdaptOptions, DynamicEvaluation } from '../core/infer/adaptation';
+import { RnnModel } from '../core/model/model';
+import { generate } from '../core/infer/generate';
+import { Rng } from '../core/model/rng';
+import { CompletionSession } from '../core/infer/session';
 import { flag, list, num, parse, requireStr, str, UsageError } from './args';
+import { defaultKernels } from "../core/kernels/default-kernels";
 
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 (0: greedy) --top-k 0 --top-p 1 --seed 1 --greedy --json]';
 export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.4 --json]';
@@ -24,7 +25,7 @@ export async function sampleCommand(args: string[], out: NodeJS.WritableStream):
     model: { type: 'string' }, prefix: { type: 'string' }, length: { type: 'string' }, temperature: { type: 'string' },
     'top-k': { type: 'string' }, 'top-p': { type: 'string' }, seed: { type: 'string' }, greedy: { type: 'boolean' }, json: { type: 'boolean' },
   }, false, ['prefix']);
-  const { model } = await loadCheckpoint(requireStr(p, 'model'));
+  const { model } = await loadCheckpoint(requireStr(p, 'model'), defaultKernels());
   const prefix = str(p, 'prefix') ?? '';
   const session = new CompletionSession(model, { window: Math.max(4, prefix.length + 1) });
   const state = session.stateAt(prefix, prefix.length);
@@ -55,7 +56,7 @@ export async function completeCommand(args: string[], out: NodeJS.WritableStream
   const modelPath = requireStr(p, 'model');
   // the text first: a FIFO, a folder or a huge file is refused before the model is loaded
   const text = (await readRegularFile(file, MAX_COMPLETE_FILE_BYTES)).toString('utf8');
-  const { model } = await loadCheckpoint(modelPath);
+  const { model } = await loadCheckpoint(modelPath, defaultKernels());
   const offset = num(p, 'offset', { integer: true, min: 0 }) ?? text.length;
   if (offset > text.length) throw new UsageError(`--offset ${offset} is past the end of ${file} (${text.length} characters)`);
   // the editor's own code path: its rules (nothing mid-word or before code), beam search, the gate
@@ -122,7 +123,7 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   const modelPaths = list(p, 'model');
   if (modelPaths.length === 0) throw new UsageError('--model is required');
   const models = [];
-  for (const path of modelPaths) models.push({ path, model: (await loadCheckpoint(path)).model });
+  for (const path of modelPaths) models.push({ path, model: (await loadCheckpoint(path, defaultKernels())).model });
   const ksrMaxChars = num(p, 'max-chars', { integer: true, min: 1 });
   const maxChars = num(p, 'bpc-chars', { integer: true, min: 1 }) ?? ksrMaxChars;
   const corpus = await readCorpus(p.positionals, { valFraction: 0 });

@@ -6,12 +6,12 @@
  */
 import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { formatCorpusReport } from '../core/corpus';
-import { DIRECT_LIMITS } from '../core/direct';
-import { JobEvent, runTrainingJob } from '../core/job';
-import { OptimizerName } from '../core/optimizer';
-import { defaultThreads, TrainSettings } from '../core/trainer';
-import { KeptResult } from '../core/job';
+import { formatCorpusReport } from '../core/corpus/corpus';
+import { DIRECT_LIMITS } from '../core/model/direct-connections';
+import { JobEvent, runTrainingJob } from '../core/train/job';
+import { OptimizerName } from '../core/model/optimizer';
+import { defaultThreads, TrainSettings } from '../core/train/trainer';
+import { KeptResult } from '../core/train/job';
 import { flag, num, parse, requireStr, str, UsageError } from './args';
 
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad

@@ -4,7 +4,7 @@
  * process to save and exit.
  */
 import * as vscode from 'vscode';
-import { setKernelLog } from '../core/backends';
+import { setKernelLog } from '../core/kernels/default-kernels';
 import { CompletionsFeature } from './completions/feature';
 import { ModelStore } from './model-store';
 import { PANEL_VIEW_TYPE, PanelDeps, TrainingPanel } from './panel/training-panel';

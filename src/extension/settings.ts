@@ -5,9 +5,9 @@
  * each setting's scope (the completion settings a suggestion is made with are language-overridable).
  */
 import * as vscode from 'vscode';
-import { DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
-import type { OptimizerName } from '../core/optimizer';
-import { defaultThreads } from '../core/trainer';
+import { DEFAULT_COMPLETION_SETTINGS } from '../core/infer/completion-rules';
+import type { OptimizerName } from '../core/model/optimizer';
+import { defaultThreads } from '../core/train/trainer';
 
 export interface Settings {
   model: {

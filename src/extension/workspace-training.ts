@@ -7,9 +7,9 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { classifyName } from '../core/file-names';
-import { DirectConnections } from '../core/direct';
-import { FIRST_CHECKPOINT_SEC, lastValidation } from '../core/trainer';
+import { classifyName } from '../core/corpus/name-rules';
+import { DirectConnections } from '../core/model/direct-connections';
+import { FIRST_CHECKPOINT_SEC, lastValidation } from '../core/train/trainer';
 import { formatModelInfo, CorpusReport } from './model-info';
 import { ModelState, ModelStore } from './model-store';
 import { editorExcludes, readSettings, settingOrigin, Settings } from './settings';
@@ -17,7 +17,7 @@ import { StatusItem } from './status';
 import { JobOutcome, TrainingController } from './training/controller';
 import { jobTrainSettings } from './training/job-settings';
 import { doneNotice, DONE_VERB, keptSentence } from './training/notices';
-import { TrainerMessage, TrainJobRequest } from './training/protocol';
+import { TrainerMessage, TrainJobRequest } from './training/trainer-process-protocol';
 
 export const INFO_URI = vscode.Uri.parse('char-rnn:/Char%20RNN%20Model%20Info.md');
 const CORPUS_REPORT = 'corpus.json';

@@ -4,7 +4,7 @@
  * completions are enabled and a model is loaded: disabled or without a model, nothing runs at all.
  */
 import * as vscode from 'vscode';
-import { CompletionSettings, DEFAULT_COMPLETION_SETTINGS } from '../../core/completion';
+import { CompletionSettings, DEFAULT_COMPLETION_SETTINGS } from '../../core/infer/completion-rules';
 import { ModelStore } from '../model-store';
 import { readSettings, Settings } from '../settings';
 import { CompletionService, Counters, DocumentSlice } from './service';

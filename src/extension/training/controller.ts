@@ -5,7 +5,7 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import * as vscode from 'vscode';
-import { HostMessage, TrainerMessage, TrainJobRequest } from './protocol';
+import { HostMessage, TrainerMessage, TrainJobRequest } from './trainer-process-protocol';
 
 export type JobOutcome =
   | { kind: 'done'; message: TrainerMessage & { type: 'done' } }

@@ -4,9 +4,9 @@
  * the stored model as it is, whatever those settings say now (changing them asks before resetting the
  * model, and after "Keep Current Model" resuming must still work, not fail on a hidden size it never had).
  */
-import type { TrainSettings } from '../../core/trainer';
+import type { TrainSettings } from '../../core/train/trainer';
 import type { Settings } from '../settings';
-import type { TrainJobRequest } from './protocol';
+import type { TrainJobRequest } from './trainer-process-protocol';
 
 export function jobTrainSettings(kind: TrainJobRequest['kind'], settings: Settings): Partial<TrainSettings> {
   const t = settings.training;

@@ -3,8 +3,8 @@
  * `vscode` import, so the unit tests check the severity and the wording): a run that diverged is a
  * warning, whatever the job, and says which model was kept; a finished run is an information message.
  */
-import type { DoneReason } from '../../core/trainer';
-import type { TrainerMessage, TrainJobRequest } from './protocol';
+import type { DoneReason } from '../../core/train/trainer';
+import type { TrainerMessage, TrainJobRequest } from './trainer-process-protocol';
 
 export type DoneMessage = TrainerMessage & { type: 'done' };
 

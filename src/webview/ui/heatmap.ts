@@ -7,7 +7,7 @@
  * Mouse: hover shows neuron, character and value; click opens the neuron. Keyboard (the map is focusable):
  * arrows move a cell cursor (PageUp/PageDown 16 rows, Home/End), Enter or Space opens its neuron.
  */
-import { MAX_PANEL_TEXT } from '../protocol';
+import { MAX_PANEL_TEXT } from '../panel-protocol';
 import { ColourScale } from './colour-scale';
 import { clamp, el, formatSigned, visibleChar } from './dom';
 import { FrameScheduler, LazyView } from './frame';

@@ -4,7 +4,7 @@
  * chart's setData runs at most once per frame, only while the view is shown and the panel visible.
  */
 import uPlot from 'uplot';
-import type { LossPoint, PanelStatus } from '../protocol';
+import type { LossPoint, PanelStatus } from '../panel-protocol';
 import { clamp, el, formatCount, formatDuration } from './dom';
 import { FrameScheduler, LazyView } from './frame';
 import { memorisingNote } from './memorising';

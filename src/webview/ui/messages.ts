@@ -3,7 +3,7 @@
  * a message may be malformed (a bug, or a newer extension): a message that does not fit `ToPanel` is
  * dropped whole; inside `init` and `loss`, a point that does not fit `LossPoint` is dropped alone.
  */
-import { MAX_PANEL_TEXT, type LossPoint, type PanelStatus, type ToPanel } from '../protocol';
+import { MAX_PANEL_TEXT, type LossPoint, type PanelStatus, type ToPanel } from '../panel-protocol';
 import type { ActivationData } from './vscode-api';
 
 /** The most characters and neurons a heatmap takes (the extension sends at most MAX_PANEL_TEXT characters). */

@@ -4,7 +4,7 @@
  * (through the extension's WebviewPanelSerializer); the loss history is not kept in it (the extension
  * sends it again with `init`).
  */
-import type { Activations, FromPanel } from '../protocol';
+import type { Activations, FromPanel } from '../panel-protocol';
 import { isInt, parseActivations } from './messages';
 
 interface VsCodeApi {
