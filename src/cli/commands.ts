@@ -1,19 +1,20 @@
 /** `sample`, `complete` and `eval`: what a trained model says about text. */
 import { loadCheckpoint } from '../core/checkpoint/checkpoint';
 import { readCorpus, summarizeSkipped } from '../core/corpus/corpus';
-import { encodeFiles } from '../core/train/streams';
+import { encodeFiles } from '../core/model/encoded-text';
 import { readRegularFile } from '../core/common/read-file';
 import { basename } from 'node:path';
 import { CachedCharNGram, CharNGram, WordCompleter } from '../core/eval/baselines';
 import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/infer/completion-rules';
-import { bitsPerChar, dynamicBitsPerChar, keystrokeSavings, KsrResult, simulateTyping } from '../core/eval/evaluate';
+import { dynamicBitsPerChar, keystrokeSavings, KsrResult, simulateTyping } from '../core/eval/simulated-user';
+import { bitsPerChar } from '../core/model/bits-per-char';
 import { AdaptOptions, DynamicEvaluation } from '../core/infer/adaptation';
 import { RnnModel } from '../core/model/model';
 import { generate } from '../core/infer/generate';
 import { Rng } from '../core/model/rng';
 import { CompletionSession } from '../core/infer/session';
 import { flag, list, num, parse, requireStr, str, UsageError } from './args';
-import { defaultKernels } from "../core/kernels/default-kernels";
+import { defaultKernels } from '../core/kernels/default-kernels';
 
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 (0: greedy) --top-k 0 --top-p 1 --seed 1 --greedy --json]';
 export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.4 --json]';

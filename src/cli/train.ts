@@ -10,7 +10,8 @@ import { formatCorpusReport } from '../core/corpus/corpus';
 import { DIRECT_LIMITS } from '../core/model/direct-connections';
 import { JobEvent, runTrainingJob } from '../core/train/job';
 import { OptimizerName } from '../core/model/optimizer';
-import { defaultThreads, TrainSettings } from '../core/train/trainer';
+import { defaultThreads } from '../core/train/trainer';
+import { TrainSettings } from '../core/checkpoint/training-state';
 import { KeptResult } from '../core/train/job';
 import { flag, num, parse, requireStr, str, UsageError } from './args';
 

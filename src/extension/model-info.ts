@@ -1,6 +1,6 @@
 /** The "Char RNN: Show Model Info" document: the model, its training, its corpus, as Markdown. */
 import { paramLayout } from '../core/model/model';
-import { lastValidation } from '../core/train/trainer';
+import { lastValidation } from '../core/checkpoint/training-state';
 import type { ModelStore } from './model-store';
 import type { TrainerMessage, TrainJobRequest } from './training/trainer-process-protocol';
 

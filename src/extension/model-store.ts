@@ -13,7 +13,7 @@ import { fastKernels } from '../core/kernels/kernels';
 import { releaseModel } from '../core/model/model';
 import { readSafetensorsBytes, writeFileAtomic } from '../core/checkpoint/safetensors';
 import { loadCheckpointInWorker } from '../core/checkpoint/worker/load-in-worker';
-import { defaultKernels } from "../core/kernels/default-kernels";
+import { defaultKernels } from '../core/kernels/default-kernels';
 
 export const CHECKPOINT_NAME = 'model.safetensors';
 

@@ -14,7 +14,7 @@ import { RnnModel } from '../../src/core/model/model';
 import { Rng } from '../../src/core/model/rng';
 import { Vocab } from '../../src/core/model/vocab';
 import { reencode, repoRoot, splitFile } from '../helpers/checkpoint';
-import { defaultKernels } from "../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../src/core/kernels/default-kernels';
 
 const CLI = path.join(repoRoot(), 'dist', 'cli.js');
 

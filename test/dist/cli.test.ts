@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeCheckpoint, loadCheckpoint } from '../../src/core/checkpoint/checkpoint';
-import { defaultKernels } from "../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../src/core/kernels/default-kernels';
 
 // The tests run the BUILT CLI (dist/cli.js, from `npm run build`) as a user would.
 

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../../src/core/checkpoint/checkpoint';
 import type { TrainerMessage, TrainJobRequest } from '../../src/extension/training/trainer-process-protocol';
-import { defaultKernels } from "../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../src/core/kernels/default-kernels';
 
 function repoRoot(): string {
   let dir = __dirname;

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointFormatError, encodeCheckpoint } from '../../src/core/checkpoint/checkpoint';
-import { encodeFiles } from '../../src/core/train/streams';
+import { encodeFiles } from '../../src/core/model/encoded-text';
 import { fastKernels, type Kernels } from '../../src/core/kernels/kernels';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../../src/core/checkpoint/safetensors';
-import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../../src/core/train/trainer';
+import { Trainer } from '../../src/core/train/trainer';
+import { DEFAULT_TRAIN_SETTINGS } from '../../src/core/checkpoint/training-state';
 import { Vocab } from '../../src/core/model/vocab';
 
 /** '─' (U+2500) is one bit away from '━' (U+2501) in UTF-8: E2 94 80 / E2 94 81. */

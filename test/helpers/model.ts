@@ -1,8 +1,7 @@
-/** Small builders shared by the unit tests. */
-import { encodeFiles, EncodedFiles } from '../../src/core/train/streams';
+import { encodeFiles, EncodedFiles } from '../../src/core/model/encoded-text';
 import { RnnModel } from '../../src/core/model/model';
 import { Vocab } from '../../src/core/model/vocab';
-import { defaultKernels } from "../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../src/core/kernels/default-kernels';
 
 export function lettersVocab(V: number): Vocab {
   return new Vocab(['', ...'abcdefghijklmnopqrstuvwxyz'.slice(0, V - 1)]);

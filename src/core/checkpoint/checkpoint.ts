@@ -37,7 +37,7 @@ import { Kernels } from '../kernels/kernels';
 import { OPTIMIZER_STATE_NAMES } from '../model/optimizer';
 import { parseMetadataJson, readMetadataJson, readNonNegativeNumber, readWholeNumber } from './metadata';
 import { CheckpointFormatError, DecodedSafetensors, decodeSafetensors, encodeSafetensors, readSafetensorsFile, removeStaleTempFiles, TensorIn, TensorOut, writeFileAtomic } from './safetensors';
-import { DEFAULT_TRAIN_SETTINGS, MetricPoint, ScheduleState, TrainingState, TrainSettings, validateTrainSettings } from '../train/trainer';
+import { DEFAULT_TRAIN_SETTINGS, MetricPoint, ScheduleState, TrainingState, TrainSettings, validateTrainSettings } from './training-state';
 import { Vocab } from '../model/vocab';
 
 export { CheckpointFormatError };

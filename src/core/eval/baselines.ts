@@ -8,8 +8,8 @@
  * - the same n-gram mixed with a cache: an n-gram of the text typed so far in the session (Kuhn &
  *   De Mori's cache language model), the n-gram counterpart of the RNN's dynamic evaluation.
  */
-import { Proposer } from './evaluate';
-import { bestCut } from '../infer/generate';
+import { Proposer } from './simulated-user';
+import { bestCut } from '../infer/proposal';
 
 const WORD = /[A-Za-z_$][\w$]*/g;
 const WORD_CHAR = /[\w$]/;

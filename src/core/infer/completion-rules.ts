@@ -1,10 +1,4 @@
-/**
- * What the editor shows at a cursor, as plain functions of the text: when an automatic suggestion is
- * allowed, the proposal itself, the alternatives of an explicit request, and the rules that keep a
- * suggestion out of the way. The VS Code provider and the evaluation (`eval --ksr`) both go through
- * `automaticCompletion`, so what is measured is what the user gets.
- */
-import { Proposal, ProposalOptions } from './generate';
+import { Proposal, ProposalOptions } from './proposal';
 import { Rng } from '../model/rng';
 import { CompletionSession } from './session';
 

@@ -16,7 +16,7 @@
  */
 import { FloatArray } from '../kernels/kernels';
 import { InferenceStepper, RnnModel, zeroState } from '../model/model';
-import { propose, Proposal, ProposalOptions } from './generate';
+import { propose, Proposal, ProposalOptions } from './proposal';
 import { PAD } from '../model/direct-connections';
 import { DynamicEvaluation, Segment } from './adaptation';
 

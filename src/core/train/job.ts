@@ -19,7 +19,9 @@ import { Kernels } from '../kernels/kernels';
 import { releaseModel } from '../model/model';
 import { prepareData } from './prepare';
 import { fileKind } from '../common/read-file';
-import { DEFAULT_TRAIN_SETTINGS, KeptModel, TrainEvent, Trainer, TrainSettings } from './trainer';
+import { KeptModel, Trainer } from './trainer';
+import { TrainEvent } from './events';
+import { DEFAULT_TRAIN_SETTINGS, TrainSettings } from '../checkpoint/training-state';
 
 export interface TrainingJobOptions {
   paths: string[];

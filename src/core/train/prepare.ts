@@ -3,7 +3,7 @@
  * own when continuing) and the encoded training and validation files.
  */
 import { Corpus, summarizeSkipped } from '../corpus/corpus';
-import { encodeFiles, EncodedFiles } from './streams';
+import { encodeFiles, EncodedFiles } from '../model/encoded-text';
 import { DEFAULT_VOCAB_CAP, UNKNOWN, Vocab } from '../model/vocab';
 
 export interface PreparedData {

@@ -2,84 +2,24 @@
  * The training loop: B streams of chunks of T steps, truncated BPTT, an optimizer step per chunk,
  * periodic validation on held-out files, and a state that a checkpoint captures completely, so that a
  * resumed run continues exactly as an uninterrupted one would.
- *
- * Validation decides what is kept and how training goes on (the schedule):
- *   - the best model: the parameters and direct-connection table of the lowest validation so far are
- *     copied aside (one extra copy, no optimizer state), so that the checkpoint the editor uses is the
- *     best one even when training goes on to overfit (job.ts writes it, and the latest state beside it);
- *   - a plateau: after `patience` validations without an improvement of at least 0.1% on the best, both
- *     learning rates (the RNN's optimizer and the direct table's) are halved; after MAX_REDUCTIONS
- *     halvings in a row with no such improvement, the next plateau stops the run as 'converged';
- *   - divergence: a validation more than 1 bit/char above the best, or worse than uniform guessing over
- *     the vocabulary, while the training loss is more than 0.5 nats/char worse than it was at the best
- *     too (when only validation rises, training holds and the plateau handles it: a model memorising,
- *     or one whose state from zero went astray on a start the training had not met lately; the best
- *     model is kept either way), a validation worse than uniform guessing before any best, a smoothed
- *     training loss worse than uniform (also with no validation files), or a loss or gradient that is
- *     not finite stops the run as 'diverged' (nothing of the diverged state is to be saved).
+ * Validation decides what is kept and how training goes on: schedule.ts.
  */
 import * as os from 'node:os';
-import { allocChunk, Chunk, freeChunk } from '../model/bptt';
-import { SlicedSteps } from './threads/slices';
-import { EncodedFiles, fingerprint, StreamSampler, StreamState, validationSample } from './streams';
-import { bitsPerChar } from '../eval/evaluate';
-import { DIRECT_LIMITS, DirectConfig, DirectConnections, DirectGradient } from '../model/direct-connections';
+import { DEFAULT_TRAIN_SETTINGS, initialSchedule, lastValidation, MetricPoint, ScheduleState, TrainingState, TrainSettings, validateTrainSettings } from '../checkpoint/training-state';
 import { Kernels } from '../kernels/kernels';
-import { MAX_PAGES } from '../kernels/wasm/backend';
-import { ModelConfig, RnnModel, validateConfig } from '../model/model';
-import { ClipMode, DEFAULT_LEARNING_RATE, Optimizer, OPTIMIZER_STATE_NAMES, OptimizerName, validateOptimizerSettings } from '../model/optimizer';
+import { bitsPerChar } from '../model/bits-per-char';
+import { allocChunk, Chunk, freeChunk } from '../model/bptt';
+import { DirectConnections, DirectGradient } from '../model/direct-connections';
+import { EncodedFiles, fingerprint } from '../model/encoded-text';
+import { ModelConfig, RnnModel } from '../model/model';
+import { Optimizer, OPTIMIZER_STATE_NAMES } from '../model/optimizer';
 import { Rng } from '../model/rng';
 import { Vocab } from '../model/vocab';
-
-export interface TrainSettings {
-  hiddenSize: number;
-  layers: number;
-  /** T: time steps per chunk */
-  seqLength: number;
-  /** B: parallel streams */
-  batchSize: number;
-  optimizer: OptimizerName;
-  learningRate: number;
-  clipMode: ClipMode;
-  clip: number;
-  seed: number;
-  /** with segmentChars 0: the probability that a stream's new segment starts at a random line start rather than a file start */
-  lineStartProb: number;
-  /**
-   * the most characters a stream reads from the zero state before it starts a new segment (0: to the
-   * end of the file); short segments keep the zero state's dynamics trained (streams.ts)
-   */
-  segmentChars: number;
-  /** validation every this many steps (and at the end) */
-  valEverySteps: number;
-  /** at most this many characters per validation, spread over the held-out files (streams.ts, validationSample) */
-  valMaxChars: number;
-  /**
-   * validations without an improvement of at least 0.1% on the best before both learning rates are
-   * halved (after MAX_REDUCTIONS halvings in a row without one, the run stops as converged); 0: never
-   */
-  patience: number;
-  /** a point of loss history every this many steps */
-  historyEverySteps: number;
-  /** threads sharing each step (data-parallel over the streams; needs the WebAssembly backend above 1) */
-  threads: number;
-  /** direct n-gram connections of orders 1 .. directOrders in the softmax (0: none; direct-connections.ts) */
-  directOrders: number;
-  /** the most megabytes the direct-connection table may take (float32) */
-  directMB: number;
-  /** the table's row-wise Adagrad learning rate */
-  directLearningRate: number;
-  /**
-   * the table's decoupled weight decay (Loshchilov and Hutter, "Decoupled Weight Decay Regularization"),
-   * per pass over the training data: a row untouched for a whole pass keeps exp(-directDecay) of itself.
-   * Applied every DIRECT_DECAY_EVERY steps to the whole table, as exp(-min(directDecay / steps per pass,
-   * MAX_DIRECT_DECAY_PER_STEP) x lrScale x DIRECT_DECAY_EVERY). A row of a rare context, which the gradient seldom refreshes,
-   * fades towards zero (the RNN's own prediction) instead of keeping what it memorised; a row of a
-   * frequent one stays where its gradient holds it. Per pass, not per step, so that it means the same on
-   * a small corpus and a large one. 0: none.
-   */
-  directDecay: number;
-}
+import { checkpointInterval, DoneReason, TrainEvent } from './events';
+import { checkTrainingMemory, inKernelMemory } from './memory';
+import { DIVERGED_LOSS_NATS, EarlyStop, judgeValidation, MAX_REDUCTIONS } from './schedule';
+import { StreamSampler, validationSample } from './streams';
+import { SlicedSteps } from './threads/slices';
 
 /** The direct-connection table's decay is applied every this many steps (one pass over the table). */
 export const DIRECT_DECAY_EVERY = 100;
@@ -91,114 +31,9 @@ export const DIRECT_DECAY_EVERY = 100;
  */
 export const MAX_DIRECT_DECAY_PER_STEP = 1e-3;
 
-export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
-  hiddenSize: 256,
-  layers: 1,
-  seqLength: 64,
-  batchSize: 32,
-  optimizer: 'adam',
-  learningRate: DEFAULT_LEARNING_RATE.adam,
-  clipMode: 'norm',
-  clip: 5,
-  seed: 1,
-  lineStartProb: 0.3,
-  segmentChars: 1024,
-  valEverySteps: 100,
-  valMaxChars: 20000,
-  patience: 10,
-  historyEverySteps: 10,
-  threads: 1,
-  directOrders: 8,
-  directMB: 32,
-  directLearningRate: 0.1,
-  directDecay: 0.5,
-};
-
 /** Every core but one, at least one: the machine stays responsive while it trains. */
 export function defaultThreads(): number {
   return Math.max(1, os.availableParallelism() - 1);
-}
-
-export function validateTrainSettings(s: TrainSettings): void {
-  validateConfig({ vocabSize: 2, hiddenSize: s.hiddenSize, layers: s.layers });
-  const int = (name: keyof TrainSettings, min: number, max: number) => {
-    const v = s[name] as number;
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${v}`);
-  };
-  int('seqLength', 1, 4096);
-  int('batchSize', 1, 1024);
-  int('seed', 0, 0xffffffff);
-  int('valEverySteps', 1, 1e9);
-  int('valMaxChars', 0, 1e9);
-  int('patience', 0, 1e6);
-  int('historyEverySteps', 1, 1e9);
-  if (!(s.segmentChars === 0 || (Number.isInteger(s.segmentChars) && s.segmentChars >= 2 && s.segmentChars <= 1e9))) throw new Error(`segmentChars must be 0 (to the end of the file) or an integer from 2 to 1000000000, got ${s.segmentChars}`);
-  int('threads', 1, 64);
-  int('directOrders', 0, DIRECT_LIMITS.orders.max);
-  const { min: minMB, max: maxMB } = DIRECT_LIMITS.megabytes;
-  if (!(s.directMB >= minMB && s.directMB <= maxMB)) throw new Error(`directMB must be from ${minMB} to ${maxMB} (megabytes), got ${s.directMB}`);
-  if (!(s.directLearningRate > 0 && s.directLearningRate <= 10)) throw new Error(`directLearningRate must be in (0, 10], got ${s.directLearningRate}`);
-  if (!(s.directDecay >= 0 && s.directDecay <= 10)) throw new Error(`directDecay must be from 0 to 10, got ${s.directDecay}`);
-  if (!(s.lineStartProb >= 0 && s.lineStartProb <= 1)) throw new Error(`lineStartProb must be in [0, 1], got ${s.lineStartProb}`);
-  validateOptimizerSettings({ name: s.optimizer, learningRate: s.learningRate, clipMode: s.clipMode, clip: s.clip });
-}
-
-/** One point of the metrics history kept in the checkpoint (no wall-clock figures, so runs are reproducible). */
-export interface MetricPoint {
-  step: number;
-  charsSeen: number;
-  /** smoothed training loss, nats per character */
-  loss: number;
-  /** validation bits per character, where measured */
-  valBitsPerChar?: number;
-}
-
-/** The last point of a history that has a validation figure. */
-export function lastValidation(history: readonly MetricPoint[]): MetricPoint | undefined {
-  for (let i = history.length - 1; i >= 0; i--) if (history[i].valBitsPerChar !== undefined) return history[i];
-  return undefined;
-}
-
-/** The learning rates are multiplied by this on a plateau. */
-export const LR_DECAY = 0.5;
-/** halvings in a row without an improvement, after which the next plateau ends the run as converged */
-export const MAX_REDUCTIONS = 3;
-/** an improvement of less than this fraction of the best does not end a plateau */
-export const MIN_RELATIVE_IMPROVEMENT = 1e-3;
-/** validation this many bits/char above the best means the run diverged */
-export const DIVERGED_BITS = 1;
-/**
- * a training loss at most this many nats/char above its value at the best validation still counts as
- * holding (the smoothed loss wanders by about this much between chunks of different files)
- */
-export const MEMORISING_LOSS_NATS = 0.5;
-/** the first validations may sit this little above uniform guessing (log2 V) before it means divergence */
-const UNIFORM_SLACK = 0.25;
-/**
- * a smoothed training loss this many nats/char above uniform guessing (ln V) means the run diverged,
- * also when nothing is validated (an untrained model starts at about ln V and only goes down)
- */
-export const DIVERGED_LOSS_NATS = 1;
-
-/**
- * The schedule's state: what validation said so far. Saved in the checkpoint (absent from those written
- * before it), so that a resumed run keeps the same best and lowers the rates at the same steps.
- */
-export interface ScheduleState {
-  /** the lowest validation so far, where it was measured, and the smoothed training loss then; none before the first validation */
-  best?: { valBitsPerChar: number; step: number; charsSeen: number; loss?: number };
-  /** fingerprint of the validation sample the best was measured on: another sample starts the record afresh */
-  valFingerprint?: string;
-  /** validations since the last one that improved on the best by MIN_RELATIVE_IMPROVEMENT */
-  sinceImprovement: number;
-  /** halvings of the learning rates since that improvement */
-  reductions: number;
-  /** the factor of both learning rates: 1, then LR_DECAY per halving */
-  lrScale: number;
-}
-
-export function initialSchedule(): ScheduleState {
-  return { sinceImprovement: 0, reductions: 0, lrScale: 1 };
 }
 
 /** The parameters and direct-connection table of the best model, kept aside while training goes on. */
@@ -208,66 +43,6 @@ export interface KeptModel {
   /** (rows, V) the direct-connection table, when the model has one */
   table?: Float32Array;
 }
-
-/** Why a run stopped early, in one line. */
-export interface EarlyStop {
-  reason: 'converged' | 'diverged';
-  message: string;
-}
-
-/** What a resumed run needs to continue exactly where a run stopped. */
-export interface ResumeState {
-  rng: number[];
-  streams: StreamState;
-  /** (L, B, H) the hidden state carried into the next chunk */
-  carry: Float32Array;
-  smoothLoss: number;
-  dataFingerprint: string;
-}
-
-/** The whole saveable state of a training run (checkpoint.ts maps it to a file). */
-export interface TrainingState {
-  settings: TrainSettings;
-  step: number;
-  charsSeen: number;
-  optimizer: { name: OptimizerName; step: number; state: Record<string, Float32Array> };
-  history: MetricPoint[];
-  resume?: ResumeState;
-  /** (rows) the direct-connection table's row-wise Adagrad state */
-  directSumSq?: Float32Array;
-  /** the plateau schedule and the best validation (absent in checkpoints written before them) */
-  schedule?: ScheduleState;
-  /**
-   * Set in a checkpoint that holds the best model of a run that went on: the run's latest state, at this
-   * step, is in the file beside it (checkpoint.ts, latestPathOf). Such a checkpoint has no optimizer or
-   * stream state of its own.
-   */
-  latestStep?: number;
-}
-
-export type DoneReason = 'steps' | 'time' | 'stopped' | 'converged' | 'diverged';
-
-export type TrainEvent =
-  | {
-      event: 'start'; step: number; charsSeen: number; loss: number; parameters: number; trainChars: number; valChars: number; resumedExactly: boolean;
-      /** set by job.ts when a resume could not continue as asked (the latest state beside it was missing...) */
-      note?: string;
-    }
-  | { event: 'progress'; step: number; charsSeen: number; loss: number; charsPerSec: number; elapsedSec: number; fraction: number; etaSec: number }
-  | {
-      event: 'val'; step: number; charsSeen: number; loss: number; valBitsPerChar: number;
-      /** the best validation so far and its step (absent when this one diverged before any best) */
-      bestValBitsPerChar?: number; bestStep?: number;
-      /** the learning rates' factor after this validation (1, then halved on each plateau) */
-      lrScale: number;
-    }
-  | {
-      event: 'done'; step: number; charsSeen: number; loss: number; valBitsPerChar?: number; reason: DoneReason; elapsedSec: number; charsPerSec: number;
-      /** the best validation and its step (the model kept), when there was a validation */
-      bestValBitsPerChar?: number; bestStep?: number;
-      /** why a run stopped as 'converged' or 'diverged', in one line */
-      message?: string;
-    };
 
 export interface RunOptions {
   /** stop after this many steps in total (counting resumed ones) */
@@ -286,83 +61,6 @@ export interface RunOptions {
    */
   onCheckpoint?: (trainer: Trainer) => Promise<void> | void;
   checkpointEverySec?: number;
-}
-
-/** The first checkpoint of a run is written after at most this many seconds. */
-export const FIRST_CHECKPOINT_SEC = 15;
-
-/**
- * Seconds from checkpoint `k - 1` (the run's start for k = 0) to checkpoint `k`: FIRST_CHECKPOINT_SEC,
- * then doubling the time since the start (15, 30, 60, 120 s...), never more than `every`.
- */
-export function checkpointInterval(k: number, every: number): number {
-  return Math.min(every, FIRST_CHECKPOINT_SEC * 2 ** Math.max(0, k - 1));
-}
-
-/**
- * The bytes a training step's buffers take in the kernels' memory, from the shapes alone: per position
- * of the batch (N = B x T) the activations of every layer, the probabilities and the transposed operands
- * (bptt.ts), the chunk, and with direct connections its bias, rows and sparse gradient; per thread a
- * gradient and a transposed weight matrix; the parameters. The direct-connection table is not counted:
- * it goes where there is room (inKernelMemory).
- */
-export function trainingStepBytes(config: ModelConfig, settings: Pick<TrainSettings, 'seqLength' | 'batchSize' | 'threads' | 'directOrders'>): number {
-  const { vocabSize: V, hiddenSize: H, layers: L } = config;
-  const { seqLength: T, batchSize: B, directOrders: orders } = settings;
-  const N = T * B;
-  const threads = Math.max(1, Math.min(settings.threads, B));
-  const P = L * (2 * H * H + H) + H * V + V; // about the parameter count (paramLayout)
-  const perPosition = 4 * (H * (3 * L + 4) + 2 * V + (orders > 0 ? V * (1 + orders) + 3 * orders : 0)) + 13;
-  return N * perPosition + 4 * (B * H * (L + 1) + threads * H * Math.max(H, V) + (threads + 1) * P);
-}
-
-/**
- * The most a training step's buffers may take (trainingStepBytes): the WebAssembly kernels' memory (1 GiB,
- * MAX_PAGES) less room for the module's own data, the model's inference buffers and validation. The
- * JavaScript kernels are held to the same limit, so that a setting works or is refused the same way on both.
- */
-export const TRAINING_STEP_LIMIT_BYTES = MAX_PAGES * 65536 - 64 * 2 ** 20;
-
-/**
- * Refuses, with the figures and what to lower, a model and batch whose step would not fit the kernels'
- * memory; returns the step's bytes (trainingStepBytes) when it fits.
- */
-export function checkTrainingMemory(config: ModelConfig, settings: Pick<TrainSettings, 'seqLength' | 'batchSize' | 'threads' | 'directOrders'>): number {
-  const bytes = trainingStepBytes(config, settings);
-  if (bytes <= TRAINING_STEP_LIMIT_BYTES) return bytes;
-  const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
-  throw new Error(`a training step of batch ${settings.batchSize} x sequence length ${settings.seqLength} with hidden size ${config.hiddenSize}, ${config.layers} layer${config.layers === 1 ? '' : 's'} and ${config.vocabSize} symbols needs about ${mb(bytes)}, more than the ${mb(TRAINING_STEP_LIMIT_BYTES)} limit of the kernels' memory: lower the batch size, the sequence length, the hidden size or the layers`);
-}
-
-/**
- * The table (and its Adagrad accumulators) in the kernels' memory, where their row kernels run at full
- * speed, when it fits there beside `reserved` bytes (a training step's buffers); as it is otherwise.
- */
-function inKernelMemory(from: DirectConnections | DirectConfig, kernels: Kernels, reserved = 0): DirectConnections {
-  const existing = from instanceof DirectConnections ? from : undefined;
-  const plain = () => {
-    const d = existing ?? new DirectConnections(from as DirectConfig);
-    d.rowSumSq ??= new Float32Array(d.rowCount);
-    return d;
-  };
-  if (!kernels.shared || (existing && kernels.shared.owns(existing.table))) return plain();
-  const config = existing?.config ?? (from as DirectConfig);
-  const rows = DirectConnections.layout(config).regionStart[config.orders];
-  if (4 * rows * (config.vocabSize + 1) + reserved > TRAINING_STEP_LIMIT_BYTES) return plain();
-  let table: Float32Array | undefined;
-  try {
-    table = kernels.allocF32(rows * config.vocabSize);
-    const moved = new DirectConnections(config, table);
-    moved.rowSumSq = kernels.allocF32(moved.rowCount);
-    if (existing) {
-      table.set(existing.table);
-      if (existing.rowSumSq) moved.rowSumSq.set(existing.rowSumSq);
-    }
-    return moved;
-  } catch {
-    if (table) kernels.free(table);
-    return plain();
-  }
 }
 
 export class Trainer {
@@ -565,43 +263,14 @@ export class Trainer {
     return bpc;
   }
 
-  /** The schedule's verdict on a validation (see the file's comment). */
+  /** The schedule's verdict on a validation (schedule.ts): a new best is kept aside; a stop is recorded. */
   private judge(bpc: number): void {
-    const s = this.schedule;
-    const best = s.best?.valBitsPerChar;
-    const uniform = Math.log2(this.model.config.vocabSize);
-    // validation far above the best while training holds (within the smoothed loss's noise) is not
-    // divergence: a tiny validation set of an overfitting model swings by bits, and a model's state from
-    // zero can go astray on a kind of start it has not trained on lately (streams.ts) while training is sound
-    const holding = s.best?.loss !== undefined && this.smoothLoss <= s.best.loss + MEMORISING_LOSS_NATS;
-    if (!Number.isFinite(bpc) || (!holding && (bpc > uniform + UNIFORM_SLACK || (best !== undefined && bpc > best + DIVERGED_BITS)))) {
-      const worse = !Number.isFinite(bpc) ? 'is not finite'
-        : best !== undefined && bpc > best + DIVERGED_BITS ? `is more than ${DIVERGED_BITS} bit/char above the best, ${best.toFixed(3)} at step ${s.best!.step}`
-        : `is worse than uniform guessing (${uniform.toFixed(2)} bits/char)`;
-      this.earlyStop = { reason: 'diverged', message: `training diverged at step ${this.step}: validation ${bpc.toFixed(3)} bits/char ${worse}; lower the learning rate` };
-      return;
-    }
-    if (best === undefined || bpc < best * (1 - MIN_RELATIVE_IMPROVEMENT)) {
-      s.sinceImprovement = 0;
-      s.reductions = 0;
-    } else {
-      s.sinceImprovement++;
-    }
-    if (best === undefined || bpc < best) {
-      s.best = { valBitsPerChar: bpc, step: this.step, charsSeen: this.charsSeen, loss: this.smoothLoss };
-      s.valFingerprint = this.valFingerprint;
-      this.keepLive();
-    }
-    const patience = this.settings.patience;
-    if (patience > 0 && s.sinceImprovement >= patience) {
-      if (s.reductions >= MAX_REDUCTIONS) {
-        this.earlyStop = { reason: 'converged', message: `validation has not improved on ${s.best!.valBitsPerChar.toFixed(3)} bits/char (step ${s.best!.step}) in ${patience} validations after ${MAX_REDUCTIONS} halvings of the learning rate` };
-        return;
-      }
-      s.sinceImprovement = 0;
-      s.reductions++;
-      s.lrScale *= LR_DECAY;
-    }
+    const verdict = judgeValidation(this.schedule, {
+      bpc, step: this.step, charsSeen: this.charsSeen, smoothLoss: this.smoothLoss,
+      vocabSize: this.model.config.vocabSize, patience: this.settings.patience, valFingerprint: this.valFingerprint,
+    });
+    if (verdict.newBest) this.keepLive();
+    if (verdict.stop) this.earlyStop = verdict.stop;
   }
 
   /** Copies the live parameters and table aside as the best model (into the same buffers each time). */

@@ -13,7 +13,7 @@ import { generate } from '../../core/infer/generate';
 import { hiddenStates } from '../../core/infer/inspect';
 import { Rng } from '../../core/model/rng';
 import { CompletionSession } from '../../core/infer/session';
-import type { MetricPoint } from '../../core/train/trainer';
+import type { MetricPoint } from '../../core/checkpoint/training-state';
 import { FromPanel, LossPoint, MAX_PANEL_TEXT, PanelStatus, parseFromPanel, ToPanel } from '../../webview/panel-protocol';
 import { ModelStore } from '../model-store';
 import { TrainingController } from '../training/controller';

@@ -3,7 +3,8 @@
  * dist/trainer-process.js): one type per message, both sides import these definitions.
  */
 import type { SkipReason } from '../../core/corpus/corpus';
-import type { DoneReason, MetricPoint, TrainSettings } from '../../core/train/trainer';
+import type { DoneReason } from '../../core/train/events';
+import type { MetricPoint, TrainSettings } from '../../core/checkpoint/training-state';
 
 /** What to train: the extension host decides, the training process does it. */
 export interface TrainJobRequest {

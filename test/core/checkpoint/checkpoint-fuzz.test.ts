@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { CheckpointFormatError, decodeCheckpoint, type LoadedCheckpoint } from '../../../src/core/checkpoint/checkpoint';
 import { Rng } from '../../../src/core/model/rng';
 import { countingKernels, format1Checkpoint, reencode, smallCheckpoint, splitFile } from '../../helpers/checkpoint';
-import { defaultKernels } from "../../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../../src/core/kernels/default-kernels';
 
 /** What one decode did. */
 type Outcome = { refused: string } | { loaded: LoadedCheckpoint };

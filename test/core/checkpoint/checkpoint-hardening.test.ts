@@ -16,7 +16,7 @@ import { decodeSafetensors, readSafetensorsBytes, readSafetensorsFile, removeSta
 import { loadCheckpointInWorker } from '../../../src/core/checkpoint/worker/load-in-worker';
 import { Vocab } from '../../../src/core/model/vocab';
 import { assertRefused, buildFile, countingKernels, format1Checkpoint, reencode, repoRoot, smallCheckpoint, splitFile, SYMBOLS } from '../../helpers/checkpoint';
-import { defaultKernels } from "../../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../../src/core/kernels/default-kernels';
 
 async function assertRefusedAsync(promise: Promise<unknown>, ...patterns: RegExp[]): Promise<string> {
   let caught: unknown;

@@ -10,13 +10,14 @@ import {
   loadCheckpoint,
   saveCheckpoint,
 } from '../../../src/core/checkpoint/checkpoint';
-import { encodeFiles } from '../../../src/core/train/streams';
+import { encodeFiles } from '../../../src/core/model/encoded-text';
 import { InferenceStepper, RnnModel, zeroState } from '../../../src/core/model/model';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../../../src/core/checkpoint/safetensors';
-import { DEFAULT_TRAIN_SETTINGS, Trainer, type TrainSettings } from '../../../src/core/train/trainer';
+import { Trainer } from '../../../src/core/train/trainer';
+import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../../src/core/checkpoint/training-state';
 import { Vocab } from '../../../src/core/model/vocab';
 import { assertRefused } from '../../helpers/checkpoint';
-import { defaultKernels } from "../../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../../src/core/kernels/default-kernels';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CachedCharNGram, CharNGram, Distribution } from '../../../src/core/eval/baselines';
-import { Proposer, simulateTyping } from '../../../src/core/eval/evaluate';
+import { Proposer, simulateTyping } from '../../../src/core/eval/simulated-user';
 
 const TRAINING = [
   `function add(a, b) {\n  return a + b;\n}\n\nfunction map(list, f) {\n  const out = [];\n  for (const x of list) out.push(f(x));\n  return out;\n}\n`,

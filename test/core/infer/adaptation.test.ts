@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { DynamicEvaluation } from '../../../src/core/infer/adaptation';
-import { bitsPerChar, dynamicBitsPerChar, keystrokeSavings } from '../../../src/core/eval/evaluate';
+import { dynamicBitsPerChar, keystrokeSavings } from '../../../src/core/eval/simulated-user';
+import { bitsPerChar } from '../../../src/core/model/bits-per-char';
 import { CompletionSession } from '../../../src/core/infer/session';
-import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../../../src/core/train/trainer';
+import { Trainer } from '../../../src/core/train/trainer';
+import { DEFAULT_TRAIN_SETTINGS } from '../../../src/core/checkpoint/training-state';
 import { RnnModel } from '../../../src/core/model/model';
 import { DirectConnections } from '../../../src/core/model/direct-connections';
 import { textData } from '../../helpers/model';
-import { defaultKernels } from "../../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../../src/core/kernels/default-kernels';
 
 const TRAIN = [
   'function add(a, b) {\n  return a + b;\n}\n',

@@ -3,11 +3,12 @@ import { NGramCache } from '../../../src/core/infer/ngram-cache';
 import { PAD } from '../../../src/core/model/direct-connections';
 import { CacheMixture, MixtureContext } from '../../../src/core/infer/cache-mixture';
 import { DynamicEvaluation } from '../../../src/core/infer/adaptation';
-import { dynamicBitsPerChar } from '../../../src/core/eval/evaluate';
+import { dynamicBitsPerChar } from '../../../src/core/eval/simulated-user';
 import { CompletionSession } from '../../../src/core/infer/session';
-import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../../../src/core/train/trainer';
+import { Trainer } from '../../../src/core/train/trainer';
+import { DEFAULT_TRAIN_SETTINGS } from '../../../src/core/checkpoint/training-state';
 import { textData } from '../../helpers/model';
-import { defaultKernels } from "../../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../../src/core/kernels/default-kernels';
 
 /** ids of a short text over a small alphabet */
 const TEXT = 'abracadabra cadabra abracadabra arbadacarba abra'.split('').map((c) => ' abcdr'.indexOf(c));

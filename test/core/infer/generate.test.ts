@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { beamProposal, beamSearch, generate, propose, sampleId, softmax } from '../../../src/core/infer/generate';
+import { generate, sampleId, softmax } from '../../../src/core/infer/generate';
+import { propose } from '../../../src/core/infer/proposal';
+import { beamProposal, beamSearch } from '../../../src/core/infer/beam-search';
 import { InferenceStepper, zeroState } from '../../../src/core/model/model';
 import { Rng } from '../../../src/core/model/rng';
 import { bigramModel, smallModel } from '../../helpers/model';

@@ -6,7 +6,8 @@ import { fastKernels, referenceKernels } from '../../../src/core/kernels/kernels
 import { RnnModel } from '../../../src/core/model/model';
 import { Rng } from '../../../src/core/model/rng';
 import { SlicedSteps } from '../../../src/core/train/threads/slices';
-import { DEFAULT_TRAIN_SETTINGS, Trainer, TrainSettings } from '../../../src/core/train/trainer';
+import { Trainer } from '../../../src/core/train/trainer';
+import { DEFAULT_TRAIN_SETTINGS, TrainSettings } from '../../../src/core/checkpoint/training-state';
 import { bestVariant, createWasmKernels } from '../../../src/core/kernels/wasm/backend';
 import { Heap } from '../../../src/core/kernels/wasm/heap';
 import { bytesOf, textData } from '../../helpers/model';

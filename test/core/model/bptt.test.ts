@@ -4,7 +4,7 @@ import { referenceKernels } from '../../../src/core/kernels/kernels';
 import { RnnModel } from '../../../src/core/model/model';
 import { Rng } from '../../../src/core/model/rng';
 import { Vocab } from '../../../src/core/model/vocab';
-import { defaultKernels } from "../../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../../src/core/kernels/default-kernels';
 
 function randomChunk(rng: Rng, T: number, B: number, V: number): Chunk {
   const chunk = allocChunk(T, B);

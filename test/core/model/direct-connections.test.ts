@@ -11,10 +11,11 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../../src/core/checkpoint
 import { contextRow, DirectConnections, DirectContext, DirectGradient, PAD } from '../../../src/core/model/direct-connections';
 import { encodeSafetensors, decodeSafetensors, TensorIn } from '../../../src/core/checkpoint/safetensors';
 import { StreamSampler } from '../../../src/core/train/streams';
-import { bitsPerChar } from '../../../src/core/eval/evaluate';
+import { bitsPerChar } from '../../../src/core/model/bits-per-char';
 import { RnnModel } from '../../../src/core/model/model';
 import { Rng } from '../../../src/core/model/rng';
-import { DEFAULT_TRAIN_SETTINGS, DIRECT_DECAY_EVERY, MAX_DIRECT_DECAY_PER_STEP, Trainer } from '../../../src/core/train/trainer';
+import { DIRECT_DECAY_EVERY, MAX_DIRECT_DECAY_PER_STEP, Trainer } from '../../../src/core/train/trainer';
+import { DEFAULT_TRAIN_SETTINGS } from '../../../src/core/checkpoint/training-state';
 import { lettersVocab, textData } from '../../helpers/model';
 
 describe('direct n-gram connections (RNNME)', () => {

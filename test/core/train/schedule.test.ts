@@ -8,14 +8,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeCheckpoint, encodeCheckpoint, latestPathOf, loadCheckpoint } from '../../../src/core/checkpoint/checkpoint';
-import { encodeFiles, validationSample } from '../../../src/core/train/streams';
-import { bitsPerChar } from '../../../src/core/eval/evaluate';
+import { validationSample } from '../../../src/core/train/streams';
+import { encodeFiles } from '../../../src/core/model/encoded-text';
+import { bitsPerChar } from '../../../src/core/model/bits-per-char';
 import { runTrainingJob } from '../../../src/core/train/job';
 import { Optimizer } from '../../../src/core/model/optimizer';
-import { checkpointInterval, DEFAULT_TRAIN_SETTINGS, MAX_REDUCTIONS, TrainEvent, Trainer, TrainSettings } from '../../../src/core/train/trainer';
+import { Trainer } from '../../../src/core/train/trainer';
+import { MAX_REDUCTIONS } from '../../../src/core/train/schedule';
+import { checkpointInterval, TrainEvent } from '../../../src/core/train/events';
+import { DEFAULT_TRAIN_SETTINGS, TrainSettings } from '../../../src/core/checkpoint/training-state';
 import { Vocab } from '../../../src/core/model/vocab';
 import { bytesOf } from '../../helpers/model';
-import { defaultKernels } from "../../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../../src/core/kernels/default-kernels';
 
 /** Training text the model memorises, and held-out text it then predicts worse and worse. */
 const TRAIN = ['function add(a, b) {\n  return a + b;\n}\n'.repeat(20), 'const total = add(1, 2);\nconsole.log(total);\n'.repeat(20)];

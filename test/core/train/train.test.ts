@@ -5,12 +5,14 @@ import { StreamSampler } from '../../../src/core/train/streams';
 import { generate } from '../../../src/core/infer/generate';
 import { Rng } from '../../../src/core/model/rng';
 import { CompletionSession } from '../../../src/core/infer/session';
-import { checkTrainingMemory, DEFAULT_TRAIN_SETTINGS, Trainer, TRAINING_STEP_LIMIT_BYTES, trainingStepBytes, TrainSettings } from '../../../src/core/train/trainer';
+import { Trainer } from '../../../src/core/train/trainer';
+import { checkTrainingMemory, TRAINING_STEP_LIMIT_BYTES, trainingStepBytes } from '../../../src/core/train/memory';
+import { DEFAULT_TRAIN_SETTINGS, TrainSettings } from '../../../src/core/checkpoint/training-state';
 import { DIRECT_LIMITS } from '../../../src/core/model/direct-connections';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bytesOf, textData } from '../../helpers/model';
-import { defaultKernels } from "../../../src/core/kernels/default-kernels";
+import { defaultKernels } from '../../../src/core/kernels/default-kernels';
 
 const LINE = 'the quick brown fox jumps over the lazy dog\n';
 const small: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 32, layers: 1, seqLength: 16, batchSize: 8, learningRate: 0.01, valEverySteps: 1000, historyEverySteps: 5, directMB: 2 };

@@ -1,7 +1,7 @@
 /** Messages between a thread and the checkpoint-reading worker (checkpoint-worker.ts). */
 import type { DirectConfig } from '../../model/direct-connections';
 import type { ModelConfig } from '../../model/model';
-import type { TrainingState } from '../../train/trainer';
+import type { TrainingState } from '../training-state';
 
 export interface CheckpointRequest {
   path: string;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { bitsPerChar, keystrokeSavings } from '../../../src/core/eval/evaluate';
+import { keystrokeSavings } from '../../../src/core/eval/simulated-user';
+import { bitsPerChar } from '../../../src/core/model/bits-per-char';
 import { InferenceStepper, zeroState } from '../../../src/core/model/model';
 import { bigramModel, smallModel, textData } from '../../helpers/model';
 
