@@ -1,15 +1,31 @@
 // ESLint for the project (run from the repository root by scripts/lint.mjs): typescript-eslint's
-// recommended rules on every TypeScript file, the AssemblyScript kernels and generated code left out.
+// recommended rules on the TypeScript, ESLint's on the build and test scripts; the AssemblyScript
+// kernels, generated code and test fixtures left out.
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig([
   { basePath: '../..' },
-  globalIgnores(['node_modules/', 'tools/', 'out/', 'dist/', '.cache/', 'src/core/kernels/wasm/assembly/', '**/*.generated.ts', 'test/e2e/artifacts/'], 'generated, installed and AssemblyScript files'),
+  globalIgnores(
+    ['node_modules/', 'tools/', 'out/', 'dist/', '.cache/', '.vscode-test/', 'src/core/kernels/wasm/assembly/', '**/*.generated.ts', 'test/e2e/fixtures/', 'test/e2e/artifacts/'],
+    'installed, built, generated and AssemblyScript files, test fixtures',
+  ),
   {
     basePath: '../..',
     files: ['**/*.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
+  },
+  {
+    basePath: '../..',
+    files: ['**/*.mjs', '**/*.cjs'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    basePath: '../..',
+    files: ['test/e2e/ui/**/*.mjs'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 ]);
