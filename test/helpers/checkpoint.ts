@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { CheckpointFormatError, encodeCheckpoint } from '../../src/core/checkpoint/checkpoint';
 import { encodeFiles } from '../../src/core/train/streams';
 import { fastKernels, type Kernels } from '../../src/core/kernels/kernels';
-import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../../src/core/checkpoint/safetensors';
+import { decodeSafetensors } from '../../src/core/checkpoint/safetensors/decode';
+import { encodeSafetensors, type TensorIn } from '../../src/core/checkpoint/safetensors/encode';
 import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../../src/core/train/trainer';
 import { Vocab } from '../../src/core/model/vocab';
 

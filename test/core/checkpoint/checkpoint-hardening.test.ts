@@ -12,7 +12,8 @@ import { CheckpointFormatError, decodeCheckpoint, encodeCheckpoint, FORMAT_VERSI
 import { DirectConnections } from '../../../src/core/model/direct-connections';
 import { fastKernels } from '../../../src/core/kernels/kernels';
 import { RnnModel } from '../../../src/core/model/model';
-import { decodeSafetensors, readSafetensorsBytes, readSafetensorsFile, removeStaleTempFiles, writeFileAtomic } from '../../../src/core/checkpoint/safetensors';
+import { decodeSafetensors } from '../../../src/core/checkpoint/safetensors/decode';
+import { readSafetensorsBytes, readSafetensorsFile, removeStaleTempFiles, writeFileAtomic } from '../../../src/core/checkpoint/safetensors/file';
 import { loadCheckpointInWorker } from '../../../src/core/checkpoint/worker/load-in-worker';
 import { Vocab } from '../../../src/core/model/vocab';
 import { assertRefused, buildFile, countingKernels, format1Checkpoint, reencode, repoRoot, smallCheckpoint, splitFile, SYMBOLS } from '../../helpers/checkpoint';
