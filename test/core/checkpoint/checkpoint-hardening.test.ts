@@ -242,7 +242,7 @@ describe('checkpoint hardening (issue 12)', function () {
     it('the editor\'s loader (a worker thread) refuses a FIFO and a device too', async function () {
       const fifo = path.join(tmp, 'worker.fifo');
       if (!mkfifo(fifo)) this.skip();
-      const worker = path.join(repoRoot(), 'out', 'src', 'core', 'threads', 'checkpoint-worker.js');
+      const worker = path.join(repoRoot(), 'out', 'src', 'core', 'checkpoint', 'worker', 'checkpoint-worker.js');
       await assertRefusedAsync(loadCheckpointInWorker(fifo, fastKernels, worker), /named pipe \(FIFO\)/);
       if (fs.existsSync('/dev/zero')) await assertRefusedAsync(loadCheckpointInWorker('/dev/zero', fastKernels, worker), /character device/);
     });
