@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { decodeCheckpoint, latestPathOf, LoadedCheckpoint } from '../core/checkpoint/checkpoint';
 import { fastKernels } from '../core/kernels/kernels';
 import { releaseModel } from '../core/model/model';
-import { readSafetensorsBytes, writeFileAtomic } from '../core/checkpoint/safetensors';
+import { readSafetensorsBytes, writeFileAtomic } from '../core/checkpoint/safetensors/file';
 import { loadCheckpointInWorker } from '../core/checkpoint/worker/load-in-worker';
 import { defaultKernels } from '../core/kernels/default-kernels';
 

@@ -21,7 +21,7 @@
  * absent before it existed), latest_step. Each value is checked for its type and range before it is used
  * (metadata.ts), and every size made of them is checked before anything is allocated.
  *
- * Format 2 adds `header_crc32` (safetensors.ts): with `crc32` of the data, a flipped bit anywhere in the
+ * Format 2 adds `header_crc32` (safetensors/format.ts): with `crc32` of the data, a flipped bit anywhere in the
  * file is detected. A format-2 file without it is refused; a format-1 file (written before it) loads with
  * its data checksum, and a file without `format_version` (PyTorch) with whichever checksums it has.
  *
@@ -36,7 +36,10 @@ import { DirectConnections } from '../model/direct-connections';
 import { Kernels } from '../kernels/kernels';
 import { OPTIMIZER_STATE_NAMES } from '../model/optimizer';
 import { parseMetadataJson, readMetadataJson, readNonNegativeNumber, readWholeNumber } from './metadata';
-import { CheckpointFormatError, DecodedSafetensors, decodeSafetensors, encodeSafetensors, readSafetensorsFile, removeStaleTempFiles, TensorIn, TensorOut, writeFileAtomic } from './safetensors';
+import { DecodedSafetensors, decodeSafetensors, TensorOut } from './safetensors/decode';
+import { encodeSafetensors, TensorIn } from './safetensors/encode';
+import { readSafetensorsFile, removeStaleTempFiles, writeFileAtomic } from './safetensors/file';
+import { CheckpointFormatError } from './safetensors/format';
 import { DEFAULT_TRAIN_SETTINGS, MetricPoint, ScheduleState, TrainingState, TrainSettings, validateTrainSettings } from './training-state';
 import { Vocab } from '../model/vocab';
 
@@ -123,7 +126,7 @@ export async function saveCheckpoint(path: string, model: RnnModel, training?: T
 
 /**
  * Reads a checkpoint file (refusing what is not a regular file); the temporary files a killed writer
- * left beside it are removed on the way (safetensors.ts, removeStaleTempFiles).
+ * left beside it are removed on the way (safetensors/file.ts, removeStaleTempFiles).
  */
 export async function loadCheckpoint(path: string, kernels: Kernels): Promise<LoadedCheckpoint> {
   await removeStaleTempFiles(path);

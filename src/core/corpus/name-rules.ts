@@ -3,7 +3,7 @@
  * files, minified files and source maps, extensions of files that are not text). A module of its own so
  * that the extension host can apply them (the first-run estimate) without loading the corpus walk.
  */
-import type { SkipReason } from './corpus';
+import type { SkipReason } from './types';
 
 const LOCK_FILE_NAMES: ReadonlySet<string> = new Set([
   'package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'Cargo.lock', 'poetry.lock', 'Gemfile.lock', 'composer.lock',

@@ -12,7 +12,8 @@ import { CheckpointFormatError, decodeCheckpoint, encodeCheckpoint, FORMAT_VERSI
 import { DirectConnections } from '../../../src/core/model/direct-connections';
 import { fastKernels } from '../../../src/core/kernels/kernels';
 import { RnnModel } from '../../../src/core/model/model';
-import { decodeSafetensors, readSafetensorsBytes, readSafetensorsFile, removeStaleTempFiles, writeFileAtomic } from '../../../src/core/checkpoint/safetensors';
+import { decodeSafetensors } from '../../../src/core/checkpoint/safetensors/decode';
+import { readSafetensorsBytes, readSafetensorsFile, removeStaleTempFiles, writeFileAtomic } from '../../../src/core/checkpoint/safetensors/file';
 import { loadCheckpointInWorker } from '../../../src/core/checkpoint/worker/load-in-worker';
 import { Vocab } from '../../../src/core/model/vocab';
 import { assertRefused, buildFile, countingKernels, format1Checkpoint, reencode, repoRoot, smallCheckpoint, splitFile, SYMBOLS } from '../../helpers/checkpoint';
@@ -241,7 +242,7 @@ describe('checkpoint hardening (issue 12)', function () {
     it('the editor\'s loader (a worker thread) refuses a FIFO and a device too', async function () {
       const fifo = path.join(tmp, 'worker.fifo');
       if (!mkfifo(fifo)) this.skip();
-      const worker = path.join(repoRoot(), 'out', 'src', 'core', 'threads', 'checkpoint-worker.js');
+      const worker = path.join(repoRoot(), 'out', 'src', 'core', 'checkpoint', 'worker', 'checkpoint-worker.js');
       await assertRefusedAsync(loadCheckpointInWorker(fifo, fastKernels, worker), /named pipe \(FIFO\)/);
       if (fs.existsSync('/dev/zero')) await assertRefusedAsync(loadCheckpointInWorker('/dev/zero', fastKernels, worker), /character device/);
     });

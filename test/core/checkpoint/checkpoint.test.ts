@@ -12,7 +12,8 @@ import {
 } from '../../../src/core/checkpoint/checkpoint';
 import { encodeFiles } from '../../../src/core/model/encoded-text';
 import { InferenceStepper, RnnModel, zeroState } from '../../../src/core/model/model';
-import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../../../src/core/checkpoint/safetensors';
+import { decodeSafetensors } from '../../../src/core/checkpoint/safetensors/decode';
+import { encodeSafetensors, type TensorIn } from '../../../src/core/checkpoint/safetensors/encode';
 import { Trainer } from '../../../src/core/train/trainer';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../../../src/core/checkpoint/training-state';
 import { Vocab } from '../../../src/core/model/vocab';

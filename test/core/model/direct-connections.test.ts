@@ -9,7 +9,8 @@ import { createWasmKernels, WasmKernels } from '../../../src/core/kernels/wasm/b
 import { allocChunk, backwardChunk, BpttBuffers, forwardChunk } from '../../../src/core/model/bptt';
 import { decodeCheckpoint, encodeCheckpoint } from '../../../src/core/checkpoint/checkpoint';
 import { contextRow, DirectConnections, DirectContext, DirectGradient, PAD } from '../../../src/core/model/direct-connections';
-import { encodeSafetensors, decodeSafetensors, TensorIn } from '../../../src/core/checkpoint/safetensors';
+import { encodeSafetensors, TensorIn } from '../../../src/core/checkpoint/safetensors/encode';
+import { decodeSafetensors } from '../../../src/core/checkpoint/safetensors/decode';
 import { StreamSampler } from '../../../src/core/train/streams';
 import { bitsPerChar } from '../../../src/core/model/bits-per-char';
 import { RnnModel } from '../../../src/core/model/model';
