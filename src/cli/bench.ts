@@ -26,7 +26,7 @@ export const BENCH_USAGE = 'char-rnn bench [--json] [--quick]';
 
 type ByHidden = Record<string, number>;
 
-export interface BenchResult {
+interface BenchResult {
   /** the default backend and thread count */
   trainCharsPerSec: ByHidden;
   trainCharsPerSecByBackend: { ts: ByHidden; wasm1?: ByHidden; wasm2?: ByHidden };

@@ -46,7 +46,7 @@ export async function sampleCommand(args: string[], out: NodeJS.WritableStream):
 }
 
 /** The largest file `complete --file` reads (the editor's own limit on what it sends is far below). */
-export const MAX_COMPLETE_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_COMPLETE_FILE_BYTES = 64 * 1024 * 1024;
 
 export async function completeCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
@@ -77,7 +77,7 @@ export async function completeCommand(args: string[], out: NodeJS.WritableStream
 const CURVE_GATES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
 
 /** One engine of `eval`'s side-by-side comparison. */
-export interface EngineResult {
+interface EngineResult {
   name: string;
   bitsPerChar?: number;
   /** keystroke savings with the confidence gate (--min-confidence), and the acceptance of what was shown */
@@ -99,7 +99,7 @@ export interface EngineResult {
  * folder, then the second of each, ...), so that a character budget covers every folder held out rather
  * than the first ones by name.
  */
-export function interleaveByFolder<T extends { relPath: string }>(files: readonly T[]): T[] {
+function interleaveByFolder<T extends { relPath: string }>(files: readonly T[]): T[] {
   const byFolder = new Map<string, T[]>();
   for (const f of files) {
     const folder = f.relPath.includes('/') ? f.relPath.slice(0, f.relPath.lastIndexOf('/')) : '';

@@ -407,7 +407,7 @@ describe('char-rnn CLI (dist/cli.js)', function () {
       it('--help after a command prints its usage and exits 0', () => {
         const r = run(['train', '--help']);
         assert.equal(r.status, 0);
-        assert.match(r.stdout, /^usage:\n  char-rnn train <path\.\.\.> --out FILE/);
+        assert.match(r.stdout, /^usage:\n {2}char-rnn train <path\.\.\.> --out FILE/);
       });
     });
   });

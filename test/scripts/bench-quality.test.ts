@@ -15,7 +15,9 @@ function findRepoRoot(): string {
 }
 
 // ES modules without type declarations: imported at run time through a computed specifier
-const load = (rel: string): Promise<any> => import(pathToFileURL(path.join(findRepoRoot(), rel)).href);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the modules have no declarations
+type Untyped = any;
+const load = (rel: string): Promise<Untyped> => import(pathToFileURL(path.join(findRepoRoot(), rel)).href);
 
 interface Engine {
   name: string;
@@ -46,9 +48,9 @@ function evalResult(minutes: number, o: { product: number; productKsr: number; p
 }
 
 describe('quality benchmark (scripts/bench-quality)', () => {
-  let report: any;
-  let prepare: any;
-  let workspaces: any;
+  let report: Untyped;
+  let prepare: Untyped;
+  let workspaces: Untyped;
   before(async () => {
     report = await load('scripts/bench-quality/report.mjs');
     prepare = await load('scripts/bench-quality/prepare.mjs');

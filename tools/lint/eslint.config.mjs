@@ -9,13 +9,17 @@ import tseslint from 'typescript-eslint';
 export default defineConfig([
   { basePath: '../..' },
   globalIgnores(
-    ['node_modules/', 'tools/', 'out/', 'dist/', '.cache/', '.vscode-test/', 'src/core/kernels/wasm/assembly/', '**/*.generated.ts', 'test/e2e/fixtures/', 'test/e2e/artifacts/'],
+    ['node_modules/', 'tools/', 'out/', 'dist/', '.cache/', '.vscode-test/', 'src/core/kernels/wasm/assembly/', '**/*.generated.ts', 'test/e2e/fixtures/', 'test/e2e/artifacts/', 'media/'],
     'installed, built, generated and AssemblyScript files, test fixtures',
   ),
   {
     basePath: '../..',
     files: ['**/*.ts'],
     extends: [js.configs.recommended, tseslint.configs.recommended],
+    rules: {
+      // a variable freed by a cleanup closure defined before it is assigned stays `let`
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
   },
   {
     basePath: '../..',
@@ -25,7 +29,7 @@ export default defineConfig([
   },
   {
     basePath: '../..',
-    files: ['test/e2e/ui/**/*.mjs'],
+    files: ['**/test/e2e/ui/*.mjs'],
     languageOptions: { globals: { ...globals.browser } },
   },
 ]);

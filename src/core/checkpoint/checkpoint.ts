@@ -45,11 +45,11 @@ import { Vocab } from '../model/vocab';
 
 export { CheckpointFormatError };
 
-export const FORMAT_NAME = 'char-rnn-complete';
+const FORMAT_NAME = 'char-rnn-complete';
 /** 2: the header's checksum (`header_crc32`) is required; 1: only the data's (`crc32`) */
 export const FORMAT_VERSION = 2;
 /** how the direct connections' contexts map to rows (direct-connections.ts); another value is refused */
-export const DIRECT_HASH = 'fnv1a16-exact-low';
+const DIRECT_HASH = 'fnv1a16-exact-low';
 
 /**
  * Where a run whose latest state is not its best model keeps that state: beside the checkpoint `out`,

@@ -93,7 +93,7 @@ const resumeSchema = object({
   dataFingerprint: v.string('a string'),
 });
 
-export const METADATA_SCHEMAS = {
+const METADATA_SCHEMAS = {
   config: configSchema,
   direct: directSchema,
   settings: settingsSchema,

@@ -148,7 +148,7 @@ export interface StreamState {
 }
 
 /** What a resumed run needs to continue exactly where a run stopped. */
-export interface ResumeState {
+interface ResumeState {
   rng: number[];
   streams: StreamState;
   /** (L, B, H) the hidden state carried into the next chunk */

@@ -29,17 +29,16 @@ import { assignSplits } from './split';
 import type { Corpus, CorpusOptions, Root, ValidatedOptions } from './types';
 import { CorpusWalker, errorCode, isMissing, throwIfAborted } from './walk';
 
-export { formatBytes } from '../common/read-file';
 
 export { splitOf } from './split';
 export type { SplitSummary } from './split';
 export type { Corpus, CorpusFile, CorpusOptions, SkippedEntry, SkipReason } from './types';
 export { formatCorpusReport, summarizeSkipped } from './report';
 
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
-export const DEFAULT_MAX_CORPUS_BYTES = 50 * 1024 * 1024;
-export const DEFAULT_VAL_FRACTION = 0.05;
-export const MAX_VAL_FRACTION = 0.5;
+const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+const DEFAULT_MAX_CORPUS_BYTES = 50 * 1024 * 1024;
+const DEFAULT_VAL_FRACTION = 0.05;
+const MAX_VAL_FRACTION = 0.5;
 
 /**
  * Reads the text files under `paths` (folders or single files) into a corpus split into train and val files.

@@ -50,9 +50,9 @@ const ROWS = 4;
 /** words per shingle */
 const SHINGLE = 5;
 /** files with fewer shingles take no part in near-duplicate detection */
-export const MIN_SHINGLES = 20;
+const MIN_SHINGLES = 20;
 /** estimated Jaccard similarity from which two files are near-duplicates */
-export const NEAR_DUPLICATE_JACCARD = 0.5;
+const NEAR_DUPLICATE_JACCARD = 0.5;
 /** a sketch bin that no shingle fell into */
 const EMPTY = 0xffffffff;
 /** folders are too coarse when whole folders fill less than this part of the validation target */

@@ -31,7 +31,7 @@ export interface AdaptOptions {
 
 export const DEFAULT_ADAPT_OPTIONS: AdaptOptions = { learningRate: 0.1, segment: 16, maxMB: 32, cache: true };
 
-export function validateAdaptOptions(o: AdaptOptions): void {
+function validateAdaptOptions(o: AdaptOptions): void {
   if (!(o.learningRate > 0 && o.learningRate <= 10)) throw new Error(`the adaptation's learning rate must be in (0, 10], got ${o.learningRate}`);
   if (!(Number.isInteger(o.segment) && o.segment >= 1 && o.segment <= 4096)) throw new Error(`the adaptation's segment must be an integer from 1 to 4096 characters, got ${o.segment}`);
   if (!(o.maxMB >= 0)) throw new Error(`the adaptation's memory cap must be a number of megabytes, got ${o.maxMB}`);

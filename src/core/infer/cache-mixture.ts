@@ -33,9 +33,9 @@ export interface MixtureOptions extends CacheConfig {
  * Defaults chosen on the development workspaces (undici and ajv, held-out folders; see the README's
  * quality section), never on the benchmark's workspaces.
  */
-export const DEFAULT_MIXTURE_OPTIONS: MixtureOptions = { ...DEFAULT_CACHE_CONFIG, beta: 4, learningRate: 0.15, initialWeight: -1 };
+const DEFAULT_MIXTURE_OPTIONS: MixtureOptions = { ...DEFAULT_CACHE_CONFIG, beta: 4, learningRate: 0.15, initialWeight: -1 };
 
-export function validateMixtureOptions(o: MixtureOptions): void {
+function validateMixtureOptions(o: MixtureOptions): void {
   if (!(o.beta > 0 && o.beta <= 1000)) throw new Error(`the cache's escape scale must be in (0, 1000], got ${o.beta}`);
   if (!(o.learningRate >= 0 && o.learningRate <= 10)) throw new Error(`the mixture's learning rate must be in [0, 10], got ${o.learningRate}`);
   if (!(Number.isFinite(o.initialWeight) && Math.abs(o.initialWeight) <= 20)) throw new Error(`the mixture's initial weight must be in [-20, 20], got ${o.initialWeight}`);

@@ -174,7 +174,7 @@ export function automaticCompletion(session: CompletionSession, text: string, of
  * (the product of their probabilities in `full`) and its expected saving that probability x (length - 1),
  * not the longer proposal's figures.
  */
-export function shortened(proposal: Proposal, text: string): Proposal {
+function shortened(proposal: Proposal, text: string): Proposal {
   const k = Array.from(text).length; // ids are code points
   let prob = 1;
   for (let i = 0; i < k; i++) prob *= proposal.full.probs[i];

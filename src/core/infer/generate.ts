@@ -32,7 +32,7 @@ export interface Generation {
   stop: 'newline' | 'length';
 }
 
-export function validateSampleOptions(o: SampleOptions): void {
+function validateSampleOptions(o: SampleOptions): void {
   if (o.temperature !== undefined && !(o.temperature >= 0 && Number.isFinite(o.temperature))) throw new Error(`temperature must be a number >= 0 (0: greedy), got ${o.temperature}`);
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0)) throw new Error(`top-k must be a whole number >= 0, got ${o.topK}`);
   if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new Error(`top-p must be in (0, 1], got ${o.topP}`);
@@ -67,7 +67,7 @@ export function sampleId(logits: FloatArray, offset: number, V: number, opts: Sa
  * Draws one id from p (V, summing to 1, the unknown symbol at 0) raised to 1 / T and renormalised,
  * restricted to the top-k and top-p sets. `p` is overwritten. Temperature 0 (and below 1e-4) is greedy.
  */
-export function sampleFromDistribution(p: Float64Array, V: number, opts: SampleOptions, rng: Rng, order: Int32Array): number {
+function sampleFromDistribution(p: Float64Array, V: number, opts: SampleOptions, rng: Rng, order: Int32Array): number {
   const T = opts.temperature ?? 1;
   if (T < 1e-4) return argmax(p, 0, V);
   if (T !== 1) {

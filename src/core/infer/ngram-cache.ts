@@ -33,7 +33,7 @@ export interface CacheConfig {
 
 export const DEFAULT_CACHE_CONFIG: CacheConfig = { orders: 12, maxMB: 32 };
 
-export const CACHE_LIMITS = { orders: { min: 1, max: 32 }, maxMB: { min: 0.25, max: 4096 } } as const;
+const CACHE_LIMITS = { orders: { min: 1, max: 32 }, maxMB: { min: 0.25, max: 4096 } } as const;
 
 const EMPTY = 0;
 /** the ring's marker of a text start */

@@ -21,7 +21,7 @@ import { PAD } from '../model/direct-connections';
 import { DynamicEvaluation, Segment } from './adaptation';
 
 /** W: the characters of context before the cursor, at least */
-export const DEFAULT_WINDOW = 1000;
+const DEFAULT_WINDOW = 1000;
 
 export interface SessionOptions {
   /** W: characters of context before the cursor, at least; default 1000 */

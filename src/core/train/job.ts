@@ -246,7 +246,7 @@ function keptCopy(loaded: LoadedCheckpoint): KeptModel {
  * under a name that is not `.safetensors`: a source file given as `out` by mistake), in a folder that
  * exists and can be written to.
  */
-export async function checkOutputPath(out: string): Promise<void> {
+async function checkOutputPath(out: string): Promise<void> {
   if (out === '' || /[\\/]$/.test(out)) throw new Error(`cannot write the checkpoint ${out || "''"}: give a file name, not a folder`);
   const dir = path.dirname(path.resolve(out));
   try {

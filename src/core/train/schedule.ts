@@ -19,18 +19,18 @@
 import type { ScheduleState } from '../checkpoint/training-state';
 
 /** The learning rates are multiplied by this on a plateau. */
-export const LR_DECAY = 0.5;
+const LR_DECAY = 0.5;
 /** halvings in a row without an improvement, after which the next plateau ends the run as converged */
 export const MAX_REDUCTIONS = 3;
 /** an improvement of less than this fraction of the best does not end a plateau */
-export const MIN_RELATIVE_IMPROVEMENT = 1e-3;
+const MIN_RELATIVE_IMPROVEMENT = 1e-3;
 /** validation this many bits/char above the best means the run diverged */
-export const DIVERGED_BITS = 1;
+const DIVERGED_BITS = 1;
 /**
  * a training loss at most this many nats/char above its value at the best validation still counts as
  * holding (the smoothed loss wanders by about this much between chunks of different files)
  */
-export const MEMORISING_LOSS_NATS = 0.5;
+const MEMORISING_LOSS_NATS = 0.5;
 /** the first validations may sit this little above uniform guessing (log2 V) before it means divergence */
 const UNIFORM_SLACK = 0.25;
 /**

@@ -125,7 +125,7 @@ export class StreamSampler {
 }
 
 /** The index of the file holding token r (binary search over the starts). */
-export function fileOf(starts: Int32Array, r: number): number {
+function fileOf(starts: Int32Array, r: number): number {
   let lo = 0, hi = starts.length - 2;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
@@ -135,7 +135,7 @@ export function fileOf(starts: Int32Array, r: number): number {
 }
 
 /** The shortest piece of a file that validation during training reads (about the editor's window). */
-export const MIN_VALIDATION_PIECE = 1000;
+const MIN_VALIDATION_PIECE = 1000;
 
 /**
  * A fixed sample of the held-out files for validation during training: at most `maxChars` tokens

@@ -29,7 +29,6 @@ describe('checkpoint fuzz (issue 12)', function () {
     reference = decodeCheckpoint(original, 'checkpoint', defaultKernels());
   });
   after(() => {
-    // eslint-disable-next-line no-console
     if (cases > 0) console.log(`      ${cases} mutated checkpoints decoded, slowest ${slowestMs.toFixed(1)} ms`);
   });
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { allocChunk, Chunk } from '../../../src/core/model/bptt';
 import { fastKernels, referenceKernels } from '../../../src/core/kernels/kernels';
@@ -209,7 +211,7 @@ describe('the fallback when WebAssembly is unavailable', () => {
   it('trains with the JavaScript kernels and says so once', function () {
     this.timeout(30_000);
     const corpus = path.join(root, 'media', 'corpus', 'mocha', 'errors.js');
-    const out = path.join(require('node:os').tmpdir(), `fallback-${process.pid}.safetensors`);
+    const out = path.join(os.tmpdir(), `fallback-${process.pid}.safetensors`);
     // V8's jitless mode has no WebAssembly at all
     const r = spawnSync(process.execPath, ['--jitless', path.join(root, 'dist', 'cli.js'), 'train', corpus, '--out', out, '--steps', '2', '--hidden', '16', '--threads', '2', '--json'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
@@ -218,7 +220,7 @@ describe('the fallback when WebAssembly is unavailable', () => {
     assert.match(notices[0], /WebAssembly is not available/);
     const done = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((e) => e.event === 'done');
     assert.equal(done.step, 2);
-    require('node:fs').rmSync(out, { force: true });
+    fs.rmSync(out, { force: true });
   });
 
   it('CHAR_RNN_KERNELS=js forces the JavaScript kernels', () => {

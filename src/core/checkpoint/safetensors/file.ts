@@ -44,7 +44,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
 }
 
 /** A temporary file older than this is left over whoever wrote it: no write takes that long. */
-export const STALE_TEMP_AGE_MS = 60 * 60 * 1000;
+const STALE_TEMP_AGE_MS = 60 * 60 * 1000;
 
 /**
  * Removes the temporary files writeFileAtomic left beside `path` when its process was killed mid-write

@@ -33,6 +33,7 @@ export class CheckpointFormatError extends Error {
 
 /** The message on one line whatever a file's names hold: control and line-separator characters escaped. */
 function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
   return message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
