@@ -29,20 +29,20 @@ module.exports = {
       severity: 'error',
       comment: 'src/core runs in the CLI, the training process and worker threads: no editor, webview or CLI code, no vscode.',
       from: { path: '^src/core/' },
-      to: { path: ['^src/(extension|webview|cli)/', '^vscode$'] },
+      to: { path: ['^src/(extension|webview|cli)/', '^vscode$', '(^|/)node_modules/@types/vscode/'] },
     },
     {
       name: 'cli-is-not-the-editor',
       severity: 'error',
       from: { path: '^src/cli/' },
-      to: { path: ['^src/(extension|webview)/', '^vscode$'] },
+      to: { path: ['^src/(extension|webview)/', '^vscode$', '(^|/)node_modules/@types/vscode/'] },
     },
     {
       name: 'webview-stands-alone',
       severity: 'error',
       comment: 'The webview is browser code: it talks to the extension through panel-protocol.ts only.',
       from: { path: '^src/webview/' },
-      to: { path: ['^src/(extension|cli|core)/', '^vscode$'] },
+      to: { path: ['^src/(extension|cli|core)/', '^vscode$', '(^|/)node_modules/@types/vscode/'] },
     },
     {
       name: 'core-root-index-only-from-outside',

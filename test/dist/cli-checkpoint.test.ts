@@ -13,7 +13,8 @@ import { DirectConnections } from '../../src/core/model/direct-connections';
 import { RnnModel } from '../../src/core/model/model';
 import { Rng } from '../../src/core/model/rng';
 import { Vocab } from '../../src/core/model/vocab';
-import { reencode, repoRoot, splitFile } from '../helpers/checkpoint';
+import { reencode, splitFile } from '../helpers/checkpoint';
+import { repoRoot } from '../helpers/repo';
 import { defaultKernels } from '../../src/core/kernels/default-kernels';
 
 const CLI = path.join(repoRoot(), 'dist', 'cli.js');

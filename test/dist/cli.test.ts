@@ -5,18 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeCheckpoint, loadCheckpoint } from '../../src/core/checkpoint/checkpoint';
 import { defaultKernels } from '../../src/core/kernels/default-kernels';
+import { repoRoot } from '../helpers/repo';
 
 // The tests run the BUILT CLI (dist/cli.js, from `npm run build`) as a user would.
 
 /** The repository root: the nearest folder above this file that holds package.json. */
-function findRepoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-  }
-}
 
-const CLI = path.join(findRepoRoot(), 'dist', 'cli.js');
+const CLI = path.join(repoRoot(), 'dist', 'cli.js');
 
 /** The environment of the child: never the debug mode, which prints stack traces. */
 function childEnv(): NodeJS.ProcessEnv {

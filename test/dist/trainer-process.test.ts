@@ -10,12 +10,8 @@ import * as path from 'node:path';
 import { loadCheckpoint } from '../../src/core/checkpoint/checkpoint';
 import type { TrainerMessage, TrainJobRequest } from '../../src/extension/training/trainer-process-protocol';
 import { defaultKernels } from '../../src/core/kernels/default-kernels';
+import { repoRoot } from '../helpers/repo';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-}
 const processPath = path.join(repoRoot(), 'dist', 'trainer-process.js');
 
 function job(dir: string, out: string, seconds: number): TrainJobRequest {

@@ -10,6 +10,7 @@ import { encodeSafetensors, type TensorIn } from '../../src/core/checkpoint/safe
 import { Trainer } from '../../src/core/train/trainer';
 import { DEFAULT_TRAIN_SETTINGS } from '../../src/core/checkpoint/training-state';
 import { Vocab } from '../../src/core/model/vocab';
+import { repoRoot } from './repo';
 
 /** '─' (U+2500) is one bit away from '━' (U+2501) in UTF-8: E2 94 80 / E2 94 81. */
 export const SYMBOLS = ['', '\n', ' ', 'a', 'b', 'c', '(', ')', '─', '😀'];
@@ -78,14 +79,6 @@ export function countingKernels(): Kernels & { allocated: number } {
     },
   };
   return counting;
-}
-
-/** The repository root: the nearest folder above this file that holds package.json. */
-export function repoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-  }
 }
 
 /** A checkpoint this project wrote before the header checksum (format 1, data checksum only). */

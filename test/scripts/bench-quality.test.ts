@@ -2,22 +2,17 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { repoRoot } from '../helpers/repo';
 
 // The pure parts of the quality benchmark (scripts/bench-quality/*.mjs): which engine is which in
 // `eval --json`, the issue's targets, the tables, and the workspace definitions. Nothing is downloaded.
 
 /** The repository root: the nearest folder above this file that holds package.json. */
-function findRepoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-  }
-}
 
 // ES modules without type declarations: imported at run time through a computed specifier
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the modules have no declarations
 type Untyped = any;
-const load = (rel: string): Promise<Untyped> => import(pathToFileURL(path.join(findRepoRoot(), rel)).href);
+const load = (rel: string): Promise<Untyped> => import(pathToFileURL(path.join(repoRoot(), rel)).href);
 
 interface Engine {
   name: string;
@@ -164,7 +159,7 @@ describe('quality benchmark (scripts/bench-quality)', () => {
     assert.ok(new Set(list.map((w) => w.language)).size >= 4);
     assert.equal(new Set(list.map((w) => w.id)).size, list.length);
     const forbidden = /^(npm|mocha|playwright-core|@azure\/msal-.*|assemblyscript|typescript|python3-docutils|python3-pygments|python3\.\d+|libpython3.*)$/;
-    const pkg = JSON.parse(fs.readFileSync(path.join(findRepoRoot(), 'package.json'), 'utf8'));
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8'));
     const direct = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
     for (const w of list) {
       assert.ok(['npm', 'deb'].includes(w.source.type), w.id);

@@ -16,7 +16,8 @@ import { decodeSafetensors } from '../../../src/core/checkpoint/safetensors/deco
 import { readSafetensorsBytes, readSafetensorsFile, removeStaleTempFiles, writeFileAtomic } from '../../../src/core/checkpoint/safetensors/file';
 import { loadCheckpointInWorker } from '../../../src/core/checkpoint/worker/load-in-worker';
 import { Vocab } from '../../../src/core/model/vocab';
-import { assertRefused, buildFile, countingKernels, format1Checkpoint, reencode, repoRoot, smallCheckpoint, splitFile, SYMBOLS } from '../../helpers/checkpoint';
+import { assertRefused, buildFile, countingKernels, format1Checkpoint, reencode, smallCheckpoint, splitFile, SYMBOLS } from '../../helpers/checkpoint';
+import { repoRoot } from '../../helpers/repo';
 import { defaultKernels } from '../../../src/core/kernels/default-kernels';
 
 async function assertRefusedAsync(promise: Promise<unknown>, ...patterns: RegExp[]): Promise<string> {

@@ -13,8 +13,9 @@ import { DEFAULT_TRAIN_SETTINGS, TrainSettings } from '../../../src/core/checkpo
 import { bestVariant, createWasmKernels } from '../../../src/core/kernels/wasm/backend';
 import { Heap } from '../../../src/core/kernels/wasm/heap';
 import { bytesOf, textData } from '../../helpers/model';
+import { repoRoot } from '../../helpers/repo';
 
-const root = path.resolve(__dirname, '../../..');
+const root = repoRoot();
 
 function fillRandom(a: Float32Array, rng: Rng, scale = 1): Float32Array {
   for (let i = 0; i < a.length; i++) a[i] = rng.gaussian() * scale;

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bytesOf, textData } from '../../helpers/model';
 import { defaultKernels } from '../../../src/core/kernels/default-kernels';
+import { repoRoot } from '../../helpers/repo';
 
 const LINE = 'the quick brown fox jumps over the lazy dog\n';
 const small: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 32, layers: 1, seqLength: 16, batchSize: 8, learningRate: 0.01, valEverySteps: 1000, historyEverySteps: 5, directMB: 2 };
@@ -238,7 +239,7 @@ describe('trainer: what the bounds allow', () => {
 
   it('the direct-connection budget and the editor settings\' maxima agree with what works', () => {
     assert.equal(DIRECT_LIMITS.megabytes.max, 1024, 'a checkpoint must stay under the 4 GB of one Node buffer');
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8'));
     const props = Object.assign({}, ...pkg.contributes.configuration.map((section: { properties: object }) => section.properties));
     assert.equal(props['charRnn.model.directConnectionsMB'].maximum, DIRECT_LIMITS.megabytes.max);
     const { vocab, data } = textData(['ab\n'.repeat(10)]);
