@@ -64,7 +64,7 @@ describe('the package', () => {
 
   it('has a walkthrough whose steps each have their media and a way to complete', () => {
     const [walkthrough] = pkg.contributes.walkthroughs;
-    assert.equal(`${pkg.publisher}.${pkg.name}#${walkthrough.id}`, 'char-rnn-complete.char-rnn-complete#charRnn.gettingStarted', 'WALKTHROUGH_ID in workspace-training.ts');
+    assert.equal(`${pkg.publisher}.${pkg.name}#${walkthrough.id}`, 'char-rnn-complete.char-rnn-complete#charRnn.gettingStarted', 'WALKTHROUGH_ID in training/first-run.ts');
     assert.deepEqual(walkthrough.steps.map((s: { id: string }) => s.id), ['train', 'panel', 'accept', 'settings']);
     for (const step of walkthrough.steps) {
       assert.ok(fs.existsSync(path.join(root, step.media.markdown)), step.media.markdown);

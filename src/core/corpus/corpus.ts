@@ -38,7 +38,7 @@ export { formatCorpusReport, summarizeSkipped } from './report';
 const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 const DEFAULT_MAX_CORPUS_BYTES = 50 * 1024 * 1024;
 const DEFAULT_VAL_FRACTION = 0.05;
-const MAX_VAL_FRACTION = 0.5;
+export const MAX_VAL_FRACTION = 0.5;
 
 /**
  * Reads the text files under `paths` (folders or single files) into a corpus split into train and val files.

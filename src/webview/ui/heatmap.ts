@@ -13,7 +13,7 @@ import { clamp, el, formatSigned, visibleChar } from './dom';
 import { FrameScheduler, LazyView } from './frame';
 import { orderNeurons } from './ordering';
 import type { Theme } from './theme';
-import { ORDERINGS, type ActivationData, type Ordering } from './vscode-api';
+import { ORDERINGS, type ActivationData, type Ordering } from './panel-state';
 
 export const CELL_WIDTH = 11;
 const AXIS_HEIGHT = 18;

@@ -10,10 +10,11 @@ import { HeatmapView } from './heatmap';
 import { LossChartView } from './loss-chart';
 import { parseToPanel, type PanelMessage } from './messages';
 import { NeuronView } from './neuron-view';
+import type { ActivationData, ViewId } from './panel-state';
 import { SampleView } from './sample-view';
 import { Tabs } from './tabs';
 import { onThemeChange, readTheme } from './theme';
-import { Host, type ActivationData, type ViewId } from './vscode-api';
+import { Host } from './vscode-api';
 
 const host = new Host();
 const state = host.loadState();

@@ -4,7 +4,7 @@
  * dropped whole; inside `init` and `loss`, a point that does not fit `LossPoint` is dropped alone.
  */
 import { MAX_PANEL_TEXT, type LossPoint, type PanelStatus, type ToPanel } from '../panel-protocol';
-import type { ActivationData } from './vscode-api';
+import type { ActivationData } from './panel-state';
 
 /** The most characters and neurons a heatmap takes (the extension sends at most MAX_PANEL_TEXT characters). */
 export const MAX_CHARS = 4 * MAX_PANEL_TEXT;

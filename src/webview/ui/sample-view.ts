@@ -4,7 +4,7 @@
  */
 import { MAX_SAMPLE_LENGTH } from '../panel-protocol';
 import { clamp, el } from './dom';
-import type { SampleSettings } from './vscode-api';
+import type { SampleSettings } from './panel-state';
 
 export interface SampleEvents {
   /** returns the request number used */
