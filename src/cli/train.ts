@@ -12,7 +12,7 @@ import { MODEL_LIMITS } from '../core/model/model';
 import { JobEvent, runTrainingJob } from '../core/train/job';
 import { OptimizerName } from '../core/model/optimizer';
 import { defaultThreads } from '../core/train/trainer';
-import { TrainSettings } from '../core/checkpoint/training-state';
+import { TRAIN_LIMITS, TrainSettings } from '../core/checkpoint/training-state';
 import { KeptResult } from '../core/train/job';
 import { flag, num, parse, requireStr, str, UsageError } from './args';
 
@@ -23,25 +23,25 @@ export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --
     --segment-chars 1024 (0: to the end of each file) --json]`;
 
 /**
- * The bounds of the flags the core checks again: its exported limits where it has them (MODEL_LIMITS,
- * DIRECT_LIMITS, MAX_VAL_FRACTION), else validateTrainSettings' own (test/cli/train-flags.test.ts
- * holds them to the trainer's), so that a flag the core would refuse is a usage error that names it.
+ * The bounds of the flags the core checks again, from the core's own limits (MODEL_LIMITS,
+ * DIRECT_LIMITS, TRAIN_LIMITS, MAX_VAL_FRACTION; test/cli/train-flags.test.ts holds the others to the
+ * trainer's), so that a flag the core would refuse is a usage error that names it.
  */
 export const TRAIN_FLAG_BOUNDS = {
   hidden: { integer: true, min: MODEL_LIMITS.hiddenSize.min, max: MODEL_LIMITS.hiddenSize.max },
   layers: { integer: true, min: MODEL_LIMITS.layers.min, max: MODEL_LIMITS.layers.max },
-  seq: { integer: true, min: 1, max: 4096 },
-  batch: { integer: true, min: 1, max: 1024 },
+  seq: { integer: true, ...TRAIN_LIMITS.seqLength },
+  batch: { integer: true, ...TRAIN_LIMITS.batchSize },
   lr: { min: 1e-9, max: 10 },
   clip: { min: 1e-9 },
-  seed: { integer: true, min: 0, max: 0xffffffff },
-  threads: { integer: true, min: 1, max: 64 },
+  seed: { integer: true, ...TRAIN_LIMITS.seed },
+  threads: { integer: true, ...TRAIN_LIMITS.threads },
   'direct-orders': { integer: true, min: 0, max: DIRECT_LIMITS.orders.max },
   'direct-mb': { min: DIRECT_LIMITS.megabytes.min, max: DIRECT_LIMITS.megabytes.max },
-  'direct-lr': { min: 1e-6, max: 10 },
-  'direct-decay': { min: 0, max: 10 },
-  patience: { integer: true, min: 0, max: 1e6 },
-  'segment-chars': { integer: true, min: 0, max: 1e9 },
+  'direct-lr': { min: 1e-6, max: TRAIN_LIMITS.directLearningRate.max },
+  'direct-decay': { ...TRAIN_LIMITS.directDecay },
+  patience: { integer: true, ...TRAIN_LIMITS.patience },
+  'segment-chars': { integer: true, min: 0, max: TRAIN_LIMITS.segmentChars.max },
   'val-fraction': { min: 0, max: MAX_VAL_FRACTION },
   'vocab-size': { integer: true, min: MODEL_LIMITS.vocabSize.min, max: MODEL_LIMITS.vocabSize.max },
 } satisfies Record<string, { min?: number; max?: number; integer?: boolean }>;

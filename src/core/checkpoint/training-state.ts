@@ -80,26 +80,49 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   directDecay: 0.5,
 };
 
+/**
+ * The bounds of the whole-number training settings (inclusive): the one source the trainer checks
+ * (validateTrainSettings), the CLI's flags read (src/cli/train.ts) and the editor's settings stay within.
+ */
+export const TRAIN_LIMITS = {
+  seqLength: { min: 1, max: 4096 },
+  batchSize: { min: 1, max: 1024 },
+  seed: { min: 0, max: 0xffffffff },
+  valEverySteps: { min: 1, max: 1e9 },
+  valMaxChars: { min: 0, max: 1e9 },
+  patience: { min: 0, max: 1e6 },
+  historyEverySteps: { min: 1, max: 1e9 },
+  /** 0 (to the end of the file) or from min */
+  segmentChars: { min: 2, max: 1e9 },
+  threads: { min: 1, max: 64 },
+  /** the direct table's learning rate: above min (exclusive), at most max */
+  directLearningRate: { min: 0, max: 10 },
+  directDecay: { min: 0, max: 10 },
+} as const;
+
 export function validateTrainSettings(s: TrainSettings): void {
   validateConfig({ vocabSize: 2, hiddenSize: s.hiddenSize, layers: s.layers });
-  const int = (name: keyof TrainSettings, min: number, max: number) => {
-    const v = s[name] as number;
+  const int = (name: 'seqLength' | 'batchSize' | 'seed' | 'valEverySteps' | 'valMaxChars' | 'patience' | 'historyEverySteps' | 'threads') => {
+    const v = s[name];
+    const { min, max } = TRAIN_LIMITS[name];
     if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${v}`);
   };
-  int('seqLength', 1, 4096);
-  int('batchSize', 1, 1024);
-  int('seed', 0, 0xffffffff);
-  int('valEverySteps', 1, 1e9);
-  int('valMaxChars', 0, 1e9);
-  int('patience', 0, 1e6);
-  int('historyEverySteps', 1, 1e9);
-  if (!(s.segmentChars === 0 || (Number.isInteger(s.segmentChars) && s.segmentChars >= 2 && s.segmentChars <= 1e9))) throw new Error(`segmentChars must be 0 (to the end of the file) or an integer from 2 to 1000000000, got ${s.segmentChars}`);
-  int('threads', 1, 64);
-  int('directOrders', 0, DIRECT_LIMITS.orders.max);
+  int('seqLength');
+  int('batchSize');
+  int('seed');
+  int('valEverySteps');
+  int('valMaxChars');
+  int('patience');
+  int('historyEverySteps');
+  const seg = TRAIN_LIMITS.segmentChars;
+  if (!(s.segmentChars === 0 || (Number.isInteger(s.segmentChars) && s.segmentChars >= seg.min && s.segmentChars <= seg.max))) throw new Error(`segmentChars must be 0 (to the end of the file) or an integer from ${seg.min} to ${seg.max}, got ${s.segmentChars}`);
+  int('threads');
+  if (!(Number.isInteger(s.directOrders) && s.directOrders >= 0 && s.directOrders <= DIRECT_LIMITS.orders.max)) throw new Error(`directOrders must be an integer from 0 to ${DIRECT_LIMITS.orders.max}, got ${s.directOrders}`);
   const { min: minMB, max: maxMB } = DIRECT_LIMITS.megabytes;
   if (!(s.directMB >= minMB && s.directMB <= maxMB)) throw new Error(`directMB must be from ${minMB} to ${maxMB} (megabytes), got ${s.directMB}`);
-  if (!(s.directLearningRate > 0 && s.directLearningRate <= 10)) throw new Error(`directLearningRate must be in (0, 10], got ${s.directLearningRate}`);
-  if (!(s.directDecay >= 0 && s.directDecay <= 10)) throw new Error(`directDecay must be from 0 to 10, got ${s.directDecay}`);
+  const dlr = TRAIN_LIMITS.directLearningRate, decay = TRAIN_LIMITS.directDecay;
+  if (!(s.directLearningRate > dlr.min && s.directLearningRate <= dlr.max)) throw new Error(`directLearningRate must be in (${dlr.min}, ${dlr.max}], got ${s.directLearningRate}`);
+  if (!(s.directDecay >= decay.min && s.directDecay <= decay.max)) throw new Error(`directDecay must be from ${decay.min} to ${decay.max}, got ${s.directDecay}`);
   if (!(s.lineStartProb >= 0 && s.lineStartProb <= 1)) throw new Error(`lineStartProb must be in [0, 1], got ${s.lineStartProb}`);
   validateOptimizerSettings({ name: s.optimizer, learningRate: s.learningRate, clipMode: s.clipMode, clip: s.clip });
 }
