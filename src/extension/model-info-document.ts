@@ -11,7 +11,7 @@ import { formatModelInfo, CorpusReport } from './model-info';
 import type { ModelStore } from './model-store';
 import type { TrainingController } from './training/controller';
 
-export const INFO_URI = vscode.Uri.parse('char-rnn:/Char%20RNN%20Model%20Info.md');
+const INFO_URI = vscode.Uri.parse('char-rnn:/Char%20RNN%20Model%20Info.md');
 const CORPUS_REPORT = 'corpus.json';
 
 export class ModelInfoDocument implements vscode.Disposable {

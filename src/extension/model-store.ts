@@ -15,7 +15,7 @@ import { readSafetensorsBytes, writeFileAtomic } from '../core/checkpoint/safete
 import { loadCheckpointInWorker } from '../core/checkpoint/worker/load-in-worker';
 import { defaultKernels } from '../core/kernels/default-kernels';
 
-export const CHECKPOINT_NAME = 'model.safetensors';
+const CHECKPOINT_NAME = 'model.safetensors';
 
 export type ModelState =
   | { kind: 'none' }

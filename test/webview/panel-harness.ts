@@ -12,21 +12,18 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { repoRoot } from '../helpers/repo';
 
 // Inside page.evaluate callbacks the code runs in the page: its globals, for the compiler (this project
 // has no DOM lib).
+/* eslint-disable @typescript-eslint/no-explicit-any -- the page's own globals, untyped here */
 declare const window: any;
 declare const document: any;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 declare function requestAnimationFrame(f: () => void): number;
 
-function findRepoRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${__dirname}`);
-  }
-}
 
-const ROOT = findRepoRoot();
+const ROOT = repoRoot();
 const DIST = path.join(ROOT, 'dist', 'webview');
 export const ARTIFACTS = path.join(ROOT, 'test', 'e2e', 'artifacts');
 const SCREENSHOTS = path.join(ROOT, 'media', 'screenshots');
@@ -148,7 +145,7 @@ export const THEMES = {
     },
   },
 };
-export type ThemeName = keyof typeof THEMES;
+type ThemeName = keyof typeof THEMES;
 export const BACKGROUND = [0x1f, 0x1f, 0x1f];
 export const LOSS_COLOUR = [0x37, 0x94, 0xff];
 

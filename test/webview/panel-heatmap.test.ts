@@ -11,8 +11,10 @@ import { assertColour, BACKGROUND, frames, heatmapPixel, lastPosted, NEGATIVE, P
 
 // Inside page.evaluate callbacks the code runs in the page: its globals, for the compiler (this project
 // has no DOM lib).
+/* eslint-disable @typescript-eslint/no-explicit-any -- the page's own globals, untyped here */
 declare const window: any;
 declare const document: any;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 declare function requestAnimationFrame(f: () => void): number;
 
 describe('training panel webview (headless Chromium)', function () {

@@ -11,8 +11,10 @@ import { frames, lastPosted, LOSS_COLOUR, post, usePanel } from './panel-harness
 
 // Inside page.evaluate callbacks the code runs in the page: its globals, for the compiler (this project
 // has no DOM lib).
+/* eslint-disable @typescript-eslint/no-explicit-any -- the page's own globals, untyped here */
 declare const window: any;
 declare const document: any;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 describe('training panel webview (headless Chromium)', function () {
   this.timeout(60_000);

@@ -12,7 +12,7 @@ import { readSettings } from '../settings';
 /** The workspace state key of the first-run prompt: 'never' once the user asked not to be asked again. */
 const FIRST_RUN_KEY = 'charRnn.firstRunPrompt';
 /** Text files of at least this many bytes in all make a workspace worth offering to train on. */
-export const FIRST_RUN_MIN_BYTES = 20_000;
+const FIRST_RUN_MIN_BYTES = 20_000;
 /** The most files looked at to estimate that (the estimate stops early once it is reached). */
 const FIRST_RUN_MAX_FILES = 2_000;
 export const WALKTHROUGH_ID = 'char-rnn-complete.char-rnn-complete#charRnn.gettingStarted';

@@ -33,12 +33,12 @@ export interface TrainJobRequest {
 }
 
 /** A file of the corpus, as reported (no content crosses the boundary). */
-export interface CorpusEntry {
+interface CorpusEntry {
   relPath: string;
   bytes: number;
   split: 'train' | 'val';
 }
-export interface SkippedCorpusEntry {
+interface SkippedCorpusEntry {
   relPath: string;
   reason: SkipReason;
   detail: string;

@@ -7,8 +7,8 @@ import { MAX_PANEL_TEXT, type LossPoint, type PanelStatus, type ToPanel } from '
 import type { ActivationData } from './panel-state';
 
 /** The most characters and neurons a heatmap takes (the extension sends at most MAX_PANEL_TEXT characters). */
-export const MAX_CHARS = 4 * MAX_PANEL_TEXT;
-export const MAX_NEURONS = 4096;
+const MAX_CHARS = 4 * MAX_PANEL_TEXT;
+const MAX_NEURONS = 4096;
 const MAX_MESSAGE_TEXT = 1_000_000;
 
 /** A checked message, with activations' values as a Float32Array. */
@@ -54,7 +54,7 @@ export function parseToPanel(raw: unknown): PanelMessage | undefined {
   }
 }
 
-export function parseStatus(raw: unknown): PanelStatus | undefined {
+function parseStatus(raw: unknown): PanelStatus | undefined {
   if (!isObj(raw) || typeof raw.training !== 'boolean') return undefined;
   const s: PanelStatus = { training: raw.training };
   if (isNum(raw.fraction)) s.fraction = Math.min(1, Math.max(0, raw.fraction));
