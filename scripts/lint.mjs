@@ -6,6 +6,7 @@
 // project compiles with TypeScript 7), installed from its lock file on first use or when it changed.
 // Prints `lint: N passed, N failed` last; exits non-zero when a check failed.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,10 +15,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tools = path.join(root, 'tools/lint');
 const bin = (name) => path.join(tools, 'node_modules/.bin', name);
 
+/** The lock file's hash, written beside the tools once they are installed from it. */
+const lockHash = () => createHash('sha256').update(fs.readFileSync(path.join(tools, 'package-lock.json'))).digest('hex');
+const stampPath = path.join(tools, 'node_modules', '.installed-from-lock');
+
 function installed() {
-  const lock = path.join(tools, 'package-lock.json');
-  const stamp = path.join(tools, 'node_modules/.package-lock.json');
-  return fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(lock).mtimeMs;
+  return fs.existsSync(stampPath) && fs.readFileSync(stampPath, 'utf8') === lockHash();
 }
 
 if (!installed()) {
@@ -27,6 +30,7 @@ if (!installed()) {
     process.stdout.write('lint: 0 passed, 1 failed (could not install tools/lint)\n');
     process.exit(1);
   }
+  fs.writeFileSync(stampPath, lockHash());
 }
 
 const checks = [
