@@ -17,7 +17,6 @@ import { encodeFiles } from '../core/model/encoded-text';
 import { Rng } from '../core/model/rng';
 import { Trainer } from '../core/train/trainer';
 import { DEFAULT_TRAIN_SETTINGS } from '../core/checkpoint/training-state';
-import { WasmKernels } from '../core/kernels/wasm/backend';
 import { flag, parse } from './args';
 import { builtinCorpusPath } from './paths';
 import { defaultThreads } from '../core/train/trainer';
@@ -71,7 +70,7 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
   const log = (s: string) => { if (!json) out.write(s + '\n'); };
   const corpus = await readCorpus([builtinCorpusPath()], { valFraction: 0 });
   const data = prepareData(corpus);
-  const wasm = defaultKernels() instanceof WasmKernels ? defaultKernels() : undefined;
+  const wasm = defaultKernels().shared ? defaultKernels() : undefined; // the WebAssembly backend, when it runs here
   const backends: [keyof BenchResult['trainCharsPerSecByBackend'], Kernels, number][] = [['ts', fastKernels, 1]];
   if (wasm) backends.push(['wasm1', wasm, 1], ['wasm2', wasm, 2]);
   const byBackend: BenchResult['trainCharsPerSecByBackend'] = { ts: {} };
@@ -83,7 +82,7 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
       const { rate, memoryMB } = trainRate(data, H, kernels, threads, steps);
       (byBackend[name] ??= {})[String(H)] = rate;
       trainMemoryMB = Math.max(trainMemoryMB, memoryMB);
-      log(`train H=${H} L=1 T=64 B=32, ${name === 'ts' ? 'TypeScript kernels' : `${(kernels as WasmKernels).name}, ${threads} thread${threads > 1 ? 's' : ''}`}: ${rate} chars/s`);
+      log(`train H=${H} L=1 T=64 B=32, ${name === 'ts' ? 'TypeScript kernels' : `${kernels.name}, ${threads} thread${threads > 1 ? 's' : ''}`}: ${rate} chars/s`);
     }
     if (byBackend.wasm1) log(`  ratio at H=${H}: wasm1/ts ${(byBackend.wasm1[H] / byBackend.ts[H]).toFixed(1)}x, wasm2/wasm1 ${(byBackend.wasm2![H] / byBackend.wasm1[H]).toFixed(2)}x`);
   }
