@@ -23,8 +23,8 @@ const builds = [
   // the training process the extension forks
   { ...common, entryPoints: ['src/extension/training/process-main.ts'], outfile: 'dist/trainer-process.js' },
   // the training worker thread, next to every bundle that may start it
-  { ...common, entryPoints: ['src/core/threads/train-worker.ts'], outfile: 'dist/train-worker.js' },
-  { ...common, entryPoints: ['src/core/threads/checkpoint-worker.ts'], outfile: 'dist/checkpoint-worker.js' },
+  { ...common, entryPoints: ['src/core/train/threads/train-worker.ts'], outfile: 'dist/train-worker.js' },
+  { ...common, entryPoints: ['src/core/checkpoint/worker/checkpoint-worker.ts'], outfile: 'dist/checkpoint-worker.js' },
   // the training panel's webview (browser): its script and its stylesheet (uPlot's CSS bundled in)
   { ...common, platform: 'browser', format: 'iife', target: 'chrome120', entryPoints: ['src/webview/ui/main.ts'], outfile: 'dist/webview/panel.js' },
   { ...common, platform: 'browser', target: 'chrome120', entryPoints: ['src/webview/ui/panel.css'], outfile: 'dist/webview/panel.css' },

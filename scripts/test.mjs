@@ -1,5 +1,5 @@
 // `npm test`: every test in one command. Builds, sets up the editor and Chromium on first use (under
-// .cache/e2e and Debian's packages), runs the unit tests (mocha), then the tests in a real editor (code-server + headless Chromium), and prints the total
+// .cache/e2e and Debian's packages), runs the lint checks (scripts/lint.mjs), the unit tests (mocha), then the tests in a real editor (code-server + headless Chromium), and prints the total
 // as the closing line `N passed, N failed`. Exits non-zero when anything failed.
 import { spawn } from 'node:child_process';
 
@@ -28,6 +28,7 @@ function run(command, args, env = {}) {
 const steps = [
   ['build', 'npm', ['run', 'build']],
   ['compile tests', 'npm', ['run', 'compile-tests']],
+  ['lint', 'node', ['scripts/lint.mjs']],
   ['editor setup', 'node', ['scripts/e2e-setup.mjs']], // also Debian's Chromium, which the panel's unit tests drive
   ['unit tests', 'npx', ['mocha']],
   ['editor tests', 'node', ['test/e2e/runner.mjs', '--mode', 'both', '--reload']],

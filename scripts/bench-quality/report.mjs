@@ -1,5 +1,5 @@
 // The quality benchmark's pure part: which engine is which in `eval --json`, the issue's targets, and the
-// tables (plain text or Markdown). No I/O here, so that test/unit/bench-quality.test.ts can check it.
+// tables (plain text or Markdown). No I/O here, so that test/scripts/bench-quality.test.ts can check it.
 
 /** The acceptance from which the "matched acceptance" comparison takes the best keystroke savings. */
 export const MIN_ACCEPTANCE = 0.45;

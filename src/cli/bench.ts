@@ -3,29 +3,29 @@
  * start and memory, on the built-in corpus. Figures, not pass/fail: the README compares them with the
  * targets.
  */
-import { defaultKernels } from '../core/backends';
-import { readCorpus } from '../core/corpus';
-import { generate } from '../core/generate';
-import { fastKernels, Kernels } from '../core/kernels';
-import { RnnModel } from '../core/model';
-import { PreparedData, prepareData } from '../core/prepare';
-import { CompletionSession } from '../core/session';
-import { DirectConnections } from '../core/direct';
-import { DynamicEvaluation } from '../core/dynamic';
-import { dynamicBitsPerChar } from '../core/evaluate';
-import { encodeFiles } from '../core/data';
-import { Rng } from '../core/rng';
-import { DEFAULT_TRAIN_SETTINGS, Trainer } from '../core/trainer';
-import { WasmKernels } from '../core/wasm/backend';
+import { defaultKernels } from '../core/kernels/default-kernels';
+import { readCorpus } from '../core/corpus/corpus';
+import { generate } from '../core/infer/generate';
+import { fastKernels, Kernels } from '../core/kernels/kernels';
+import { RnnModel } from '../core/model/model';
+import { PreparedData, prepareData } from '../core/train/prepare';
+import { CompletionSession } from '../core/infer/session';
+import { DirectConnections } from '../core/model/direct-connections';
+import { DynamicEvaluation } from '../core/infer/adaptation';
+import { dynamicBitsPerChar } from '../core/eval/simulated-user';
+import { encodeFiles } from '../core/model/encoded-text';
+import { Rng } from '../core/model/rng';
+import { Trainer } from '../core/train/trainer';
+import { DEFAULT_TRAIN_SETTINGS } from '../core/checkpoint/training-state';
 import { flag, parse } from './args';
 import { builtinCorpusPath } from './paths';
-import { defaultThreads } from '../core/trainer';
+import { defaultThreads } from '../core/train/trainer';
 
 export const BENCH_USAGE = 'char-rnn bench [--json] [--quick]';
 
 type ByHidden = Record<string, number>;
 
-export interface BenchResult {
+interface BenchResult {
   /** the default backend and thread count */
   trainCharsPerSec: ByHidden;
   trainCharsPerSecByBackend: { ts: ByHidden; wasm1?: ByHidden; wasm2?: ByHidden };
@@ -70,7 +70,7 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
   const log = (s: string) => { if (!json) out.write(s + '\n'); };
   const corpus = await readCorpus([builtinCorpusPath()], { valFraction: 0 });
   const data = prepareData(corpus);
-  const wasm = defaultKernels() instanceof WasmKernels ? defaultKernels() : undefined;
+  const wasm = defaultKernels().shared ? defaultKernels() : undefined; // the WebAssembly backend, when it runs here
   const backends: [keyof BenchResult['trainCharsPerSecByBackend'], Kernels, number][] = [['ts', fastKernels, 1]];
   if (wasm) backends.push(['wasm1', wasm, 1], ['wasm2', wasm, 2]);
   const byBackend: BenchResult['trainCharsPerSecByBackend'] = { ts: {} };
@@ -82,7 +82,7 @@ export async function benchCommand(args: string[], out: NodeJS.WritableStream): 
       const { rate, memoryMB } = trainRate(data, H, kernels, threads, steps);
       (byBackend[name] ??= {})[String(H)] = rate;
       trainMemoryMB = Math.max(trainMemoryMB, memoryMB);
-      log(`train H=${H} L=1 T=64 B=32, ${name === 'ts' ? 'TypeScript kernels' : `${(kernels as WasmKernels).name}, ${threads} thread${threads > 1 ? 's' : ''}`}: ${rate} chars/s`);
+      log(`train H=${H} L=1 T=64 B=32, ${name === 'ts' ? 'TypeScript kernels' : `${kernels.name}, ${threads} thread${threads > 1 ? 's' : ''}`}: ${rate} chars/s`);
     }
     if (byBackend.wasm1) log(`  ratio at H=${H}: wasm1/ts ${(byBackend.wasm1[H] / byBackend.ts[H]).toFixed(1)}x, wasm2/wasm1 ${(byBackend.wasm2![H] / byBackend.wasm1[H]).toFixed(2)}x`);
   }

@@ -1,18 +1,20 @@
 /** `sample`, `complete` and `eval`: what a trained model says about text. */
-import { loadCheckpoint } from '../core/checkpoint';
-import { readCorpus, summarizeSkipped } from '../core/corpus';
-import { encodeFiles } from '../core/data';
-import { readRegularFile } from '../core/files';
+import { loadCheckpoint } from '../core/checkpoint/checkpoint';
+import { readCorpus, summarizeSkipped } from '../core/corpus/corpus';
+import { encodeFiles } from '../core/model/encoded-text';
+import { readRegularFile } from '../core/common/read-file';
 import { basename } from 'node:path';
-import { CachedCharNGram, CharNGram, WordCompleter } from '../core/baselines';
-import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
-import { bitsPerChar, dynamicBitsPerChar, keystrokeSavings, KsrResult, simulateTyping } from '../core/evaluate';
-import { AdaptOptions, DynamicEvaluation } from '../core/dynamic';
-import { RnnModel } from '../core/model';
-import { generate } from '../core/generate';
-import { Rng } from '../core/rng';
-import { CompletionSession } from '../core/session';
+import { CachedCharNGram, CharNGram, WordCompleter } from '../core/eval/baselines';
+import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/infer/completion-rules';
+import { dynamicBitsPerChar, keystrokeSavings, KsrResult, simulateTyping } from '../core/eval/simulated-user';
+import { bitsPerChar } from '../core/model/bits-per-char';
+import { AdaptOptions, DynamicEvaluation } from '../core/infer/adaptation';
+import { RnnModel } from '../core/model/model';
+import { generate } from '../core/infer/generate';
+import { Rng } from '../core/model/rng';
+import { CompletionSession } from '../core/infer/session';
 import { flag, list, num, parse, requireStr, str, UsageError } from './args';
+import { defaultKernels } from '../core/kernels/default-kernels';
 
 export const SAMPLE_USAGE = 'char-rnn sample --model FILE [--prefix TEXT --length 200 --temperature 1 (0: greedy) --top-k 0 --top-p 1 --seed 1 --greedy --json]';
 export const COMPLETE_USAGE = 'char-rnn complete --model FILE --file F [--offset N (default: end of file) --max-chars 40 --min-confidence 0.4 --json]';
@@ -24,7 +26,7 @@ export async function sampleCommand(args: string[], out: NodeJS.WritableStream):
     model: { type: 'string' }, prefix: { type: 'string' }, length: { type: 'string' }, temperature: { type: 'string' },
     'top-k': { type: 'string' }, 'top-p': { type: 'string' }, seed: { type: 'string' }, greedy: { type: 'boolean' }, json: { type: 'boolean' },
   }, false, ['prefix']);
-  const { model } = await loadCheckpoint(requireStr(p, 'model'));
+  const { model } = await loadCheckpoint(requireStr(p, 'model'), defaultKernels());
   const prefix = str(p, 'prefix') ?? '';
   const session = new CompletionSession(model, { window: Math.max(4, prefix.length + 1) });
   const state = session.stateAt(prefix, prefix.length);
@@ -44,7 +46,7 @@ export async function sampleCommand(args: string[], out: NodeJS.WritableStream):
 }
 
 /** The largest file `complete --file` reads (the editor's own limit on what it sends is far below). */
-export const MAX_COMPLETE_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_COMPLETE_FILE_BYTES = 64 * 1024 * 1024;
 
 export async function completeCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const p = parse(args, {
@@ -55,7 +57,7 @@ export async function completeCommand(args: string[], out: NodeJS.WritableStream
   const modelPath = requireStr(p, 'model');
   // the text first: a FIFO, a folder or a huge file is refused before the model is loaded
   const text = (await readRegularFile(file, MAX_COMPLETE_FILE_BYTES)).toString('utf8');
-  const { model } = await loadCheckpoint(modelPath);
+  const { model } = await loadCheckpoint(modelPath, defaultKernels());
   const offset = num(p, 'offset', { integer: true, min: 0 }) ?? text.length;
   if (offset > text.length) throw new UsageError(`--offset ${offset} is past the end of ${file} (${text.length} characters)`);
   // the editor's own code path: its rules (nothing mid-word or before code), beam search, the gate
@@ -75,7 +77,7 @@ export async function completeCommand(args: string[], out: NodeJS.WritableStream
 const CURVE_GATES = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
 
 /** One engine of `eval`'s side-by-side comparison. */
-export interface EngineResult {
+interface EngineResult {
   name: string;
   bitsPerChar?: number;
   /** keystroke savings with the confidence gate (--min-confidence), and the acceptance of what was shown */
@@ -97,7 +99,7 @@ export interface EngineResult {
  * folder, then the second of each, ...), so that a character budget covers every folder held out rather
  * than the first ones by name.
  */
-export function interleaveByFolder<T extends { relPath: string }>(files: readonly T[]): T[] {
+function interleaveByFolder<T extends { relPath: string }>(files: readonly T[]): T[] {
   const byFolder = new Map<string, T[]>();
   for (const f of files) {
     const folder = f.relPath.includes('/') ? f.relPath.slice(0, f.relPath.lastIndexOf('/')) : '';
@@ -122,7 +124,7 @@ export async function evalCommand(args: string[], out: NodeJS.WritableStream): P
   const modelPaths = list(p, 'model');
   if (modelPaths.length === 0) throw new UsageError('--model is required');
   const models = [];
-  for (const path of modelPaths) models.push({ path, model: (await loadCheckpoint(path)).model });
+  for (const path of modelPaths) models.push({ path, model: (await loadCheckpoint(path, defaultKernels())).model });
   const ksrMaxChars = num(p, 'max-chars', { integer: true, min: 1 });
   const maxChars = num(p, 'bpc-chars', { integer: true, min: 1 }) ?? ksrMaxChars;
   const corpus = await readCorpus(p.positionals, { valFraction: 0 });

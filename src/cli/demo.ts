@@ -4,14 +4,15 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readCorpus } from '../core/corpus';
-import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
-import { bitsPerChar, keystrokeSavings } from '../core/evaluate';
-import { DynamicEvaluation } from '../core/dynamic';
-import { generate } from '../core/generate';
-import { runTrainingJob } from '../core/job';
-import { Rng } from '../core/rng';
-import { CompletionSession } from '../core/session';
+import { readCorpus } from '../core/corpus/corpus';
+import { automaticCompletion, DEFAULT_COMPLETION_SETTINGS } from '../core/infer/completion-rules';
+import { keystrokeSavings } from '../core/eval/simulated-user';
+import { bitsPerChar } from '../core/model/bits-per-char';
+import { DynamicEvaluation } from '../core/infer/adaptation';
+import { generate } from '../core/infer/generate';
+import { runTrainingJob } from '../core/train/job';
+import { Rng } from '../core/model/rng';
+import { CompletionSession } from '../core/infer/session';
 import { num, parse, str } from './args';
 import { builtinCorpusPath } from './paths';
 

@@ -2,8 +2,8 @@
  * The `char-rnn` command line: train, sample, complete, eval, bench, demo. A user error prints one line
  * and exits with status 2; nothing else prints a stack trace unless CHAR_RNN_DEBUG is set.
  */
-import { isInputError } from '../core/errors';
-import { CheckpointFormatError } from '../core/safetensors';
+import { isInputError } from '../core/common/errors';
+import { CheckpointFormatError } from '../core/checkpoint/safetensors/format';
 import { UsageError } from './args';
 import { benchCommand, BENCH_USAGE } from './bench';
 import { COMPLETE_USAGE, completeCommand, EVAL_USAGE, evalCommand, SAMPLE_USAGE, sampleCommand } from './commands';

@@ -6,12 +6,14 @@
  */
 import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { formatCorpusReport } from '../core/corpus';
-import { DIRECT_LIMITS } from '../core/direct';
-import { JobEvent, runTrainingJob } from '../core/job';
-import { OptimizerName } from '../core/optimizer';
-import { defaultThreads, TrainSettings } from '../core/trainer';
-import { KeptResult } from '../core/job';
+import { formatCorpusReport, MAX_VAL_FRACTION } from '../core/corpus/corpus';
+import { DIRECT_LIMITS } from '../core/model/direct-connections';
+import { MODEL_LIMITS } from '../core/model/model';
+import { JobEvent, runTrainingJob } from '../core/train/job';
+import { OptimizerName } from '../core/model/optimizer';
+import { defaultThreads } from '../core/train/trainer';
+import { TRAIN_LIMITS, TrainSettings } from '../core/checkpoint/training-state';
+import { KeptResult } from '../core/train/job';
 import { flag, num, parse, requireStr, str, UsageError } from './args';
 
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
@@ -19,6 +21,30 @@ export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --
     --patience 10 (0: no schedule) --max-file-kb 1024 --max-corpus-mb 50 --vocab-size 256 --checkpoint-every 60
     --threads N --direct-orders 8 (0: none) --direct-mb 32 --direct-lr 0.1 --direct-decay 0.5
     --segment-chars 1024 (0: to the end of each file) --json]`;
+
+/**
+ * The bounds of the flags the core checks again, from the core's own limits (MODEL_LIMITS,
+ * DIRECT_LIMITS, TRAIN_LIMITS, MAX_VAL_FRACTION; test/cli/train-flags.test.ts holds the others to the
+ * trainer's), so that a flag the core would refuse is a usage error that names it.
+ */
+export const TRAIN_FLAG_BOUNDS = {
+  hidden: { integer: true, min: MODEL_LIMITS.hiddenSize.min, max: MODEL_LIMITS.hiddenSize.max },
+  layers: { integer: true, min: MODEL_LIMITS.layers.min, max: MODEL_LIMITS.layers.max },
+  seq: { integer: true, ...TRAIN_LIMITS.seqLength },
+  batch: { integer: true, ...TRAIN_LIMITS.batchSize },
+  lr: { min: 1e-9, max: 10 },
+  clip: { min: 1e-9 },
+  seed: { integer: true, ...TRAIN_LIMITS.seed },
+  threads: { integer: true, ...TRAIN_LIMITS.threads },
+  'direct-orders': { integer: true, min: 0, max: DIRECT_LIMITS.orders.max },
+  'direct-mb': { min: DIRECT_LIMITS.megabytes.min, max: DIRECT_LIMITS.megabytes.max },
+  'direct-lr': { min: 1e-6, max: TRAIN_LIMITS.directLearningRate.max },
+  'direct-decay': { ...TRAIN_LIMITS.directDecay },
+  patience: { integer: true, ...TRAIN_LIMITS.patience },
+  'segment-chars': { integer: true, min: 0, max: TRAIN_LIMITS.segmentChars.max },
+  'val-fraction': { min: 0, max: MAX_VAL_FRACTION },
+  'vocab-size': { integer: true, min: MODEL_LIMITS.vocabSize.min, max: MODEL_LIMITS.vocabSize.max },
+} satisfies Record<string, { min?: number; max?: number; integer?: boolean }>;
 
 export async function trainCommand(args: string[], out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const p = parse(args, {
@@ -36,26 +62,27 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
   if (optimizer !== undefined && optimizer !== 'adam' && optimizer !== 'adagrad') throw new UsageError(`--optimizer must be adam or adagrad, got '${optimizer}'`);
   const clipMode = str(p, 'clip-mode');
   if (clipMode !== undefined && clipMode !== 'norm' && clipMode !== 'value') throw new UsageError(`--clip-mode must be norm or value, got '${clipMode}'`);
+  const bounded = (name: keyof typeof TRAIN_FLAG_BOUNDS) => num(p, name, TRAIN_FLAG_BOUNDS[name]);
   const settings: Partial<TrainSettings> = {};
   const set = <K extends keyof TrainSettings>(key: K, value: TrainSettings[K] | undefined) => {
     if (value !== undefined) settings[key] = value;
   };
-  set('hiddenSize', num(p, 'hidden', { integer: true, min: 16, max: 1024 }));
-  set('layers', num(p, 'layers', { integer: true, min: 1, max: 4 }));
-  set('seqLength', num(p, 'seq', { integer: true, min: 1, max: 4096 }));
-  set('batchSize', num(p, 'batch', { integer: true, min: 1, max: 1024 }));
+  set('hiddenSize', bounded('hidden'));
+  set('layers', bounded('layers'));
+  set('seqLength', bounded('seq'));
+  set('batchSize', bounded('batch'));
   set('optimizer', optimizer as OptimizerName | undefined);
-  set('learningRate', num(p, 'lr', { min: 1e-9, max: 10 }) ?? (optimizer === 'adagrad' ? 0.1 : undefined));
-  set('clip', num(p, 'clip', { min: 1e-9 }));
+  set('learningRate', bounded('lr') ?? (optimizer === 'adagrad' ? 0.1 : undefined));
+  set('clip', bounded('clip'));
   set('clipMode', clipMode as 'norm' | 'value' | undefined);
-  set('seed', num(p, 'seed', { integer: true, min: 0, max: 0xffffffff }));
-  set('threads', num(p, 'threads', { integer: true, min: 1, max: 64 }) ?? defaultThreads());
-  set('directOrders', num(p, 'direct-orders', { integer: true, min: 0, max: 8 }));
-  set('directMB', num(p, 'direct-mb', { min: DIRECT_LIMITS.megabytes.min, max: DIRECT_LIMITS.megabytes.max }));
-  set('directLearningRate', num(p, 'direct-lr', { min: 1e-6, max: 10 }));
-  set('directDecay', num(p, 'direct-decay', { min: 0, max: 10 }));
-  set('patience', num(p, 'patience', { integer: true, min: 0, max: 1e6 }));
-  const segmentChars = num(p, 'segment-chars', { integer: true, min: 0, max: 1e9 });
+  set('seed', bounded('seed'));
+  set('threads', bounded('threads') ?? defaultThreads());
+  set('directOrders', bounded('direct-orders'));
+  set('directMB', bounded('direct-mb'));
+  set('directLearningRate', bounded('direct-lr'));
+  set('directDecay', bounded('direct-decay'));
+  set('patience', bounded('patience'));
+  const segmentChars = bounded('segment-chars');
   if (segmentChars === 1) throw new UsageError('--segment-chars must be 0 (to the end of each file) or at least 2, got 1');
   set('segmentChars', segmentChars);
   const steps = num(p, 'steps', { integer: true, min: 1 });
@@ -81,11 +108,11 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
       resume: str(p, 'resume'),
       settings,
       corpus: {
-        valFraction: num(p, 'val-fraction', { min: 0, max: 0.5 }),
+        valFraction: bounded('val-fraction'),
         maxFileBytes: kb(num(p, 'max-file-kb', { min: 1 })),
         maxCorpusBytes: mb(num(p, 'max-corpus-mb', { min: 0.001 })),
       },
-      vocabCap: num(p, 'vocab-size', { integer: true, min: 2, max: 65536 }),
+      vocabCap: bounded('vocab-size'),
       steps,
       seconds,
       checkpointEverySec: num(p, 'checkpoint-every', { min: 1 }) ?? 60,

@@ -4,13 +4,16 @@
  * process to save and exit.
  */
 import * as vscode from 'vscode';
-import { setKernelLog } from '../core/backends';
+import { setKernelLog } from '../core/kernels/default-kernels';
+import { showActions } from './actions-menu';
 import { CompletionsFeature } from './completions/feature';
+import { ModelInfoDocument } from './model-info-document';
 import { ModelStore } from './model-store';
+import { exportModel, importModel } from './model-transfer';
 import { PANEL_VIEW_TYPE, PanelDeps, TrainingPanel } from './panel/training-panel';
 import { StatusItem, SHOW_ACTIONS_COMMAND } from './status';
 import { TrainingController } from './training/controller';
-import { WorkspaceTraining } from './workspace-training';
+import { WorkspaceTraining } from './training/workspace-training';
 
 /** What the extension exports: its parts, for the integration tests and other extensions. */
 export interface CharRnnApi {
@@ -31,11 +34,12 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
   const store = new ModelStore(context.storageUri ?? context.globalStorageUri);
   const controller = new TrainingController(context.asAbsolutePath('dist/trainer-process.js'), (line) => output.appendLine(line));
   const status = new StatusItem();
-  const training = new WorkspaceTraining(store, controller, status, output, context.workspaceState);
+  const info = new ModelInfoDocument(store, controller);
+  const training = new WorkspaceTraining(store, controller, status, output, info, context.workspaceState);
   const completions = new CompletionsFeature(store, context.globalState, (line) => output.appendLine(line));
   const showCompletions = () => status.setCompletions({ enabled: completions.enabled, ...completions.counters });
   showCompletions();
-  training.infoSections.push(() => {
+  info.sections.push(() => {
     const c = completions.counters;
     const dyn = completions.service.adaptation;
     const adaptation = dyn
@@ -50,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
     store,
     controller,
     status,
+    info,
     training,
     completions,
     completions.onDidChangeCounters(showCompletions),
@@ -59,15 +64,15 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
     command('charRnn.toggleCompletions', () => completions.toggle()),
     command('charRnn.resetCounters', () => completions.resetCounters()),
     command('charRnn.resetAdaptation', () => completions.resetAdaptation()),
-    vscode.workspace.registerTextDocumentContentProvider('char-rnn', training.infoProvider),
+    vscode.workspace.registerTextDocumentContentProvider('char-rnn', info.provider),
     command('charRnn.trainWorkspace', () => training.trainWorkspace()),
     command('charRnn.stopTraining', () => training.stopTraining()),
     command('charRnn.resumeTraining', () => training.resumeTraining()),
     command('charRnn.resetModel', () => training.resetModel()),
-    command('charRnn.showModelInfo', () => training.showModelInfo()),
-    command('charRnn.exportModel', () => training.exportModel()),
-    command('charRnn.importModel', () => training.importModel()),
-    command(SHOW_ACTIONS_COMMAND, () => training.showActions()),
+    command('charRnn.showModelInfo', () => info.show()),
+    command('charRnn.exportModel', () => exportModel(store)),
+    command('charRnn.importModel', () => importModel(store, controller)),
+    command(SHOW_ACTIONS_COMMAND, () => showActions(controller, store, status)),
     command('charRnn.showOutput', () => output.show(true)),
     vscode.workspace.onDidSaveTextDocument((doc) => training.onDidSave(doc)),
     vscode.workspace.onDidChangeConfiguration((e) => training.onDidChangeConfiguration(e)),

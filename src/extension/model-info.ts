@@ -1,8 +1,8 @@
 /** The "Char RNN: Show Model Info" document: the model, its training, its corpus, as Markdown. */
-import { paramLayout } from '../core/model';
-import { lastValidation } from '../core/trainer';
+import { paramLayout } from '../core/model/model';
+import { lastValidation } from '../core/checkpoint/training-state';
 import type { ModelStore } from './model-store';
-import type { TrainerMessage, TrainJobRequest } from './training/protocol';
+import type { TrainerMessage, TrainJobRequest } from './training/trainer-process-protocol';
 
 /** The corpus message of the last full training run, kept in the storage folder. */
 export type CorpusReport = Omit<TrainerMessage & { type: 'corpus' }, 'type'> & { at: string };

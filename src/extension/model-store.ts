@@ -8,13 +8,14 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { decodeCheckpoint, latestPathOf, LoadedCheckpoint } from '../core/checkpoint';
-import { fastKernels } from '../core/kernels';
-import { releaseModel } from '../core/model';
-import { readSafetensorsBytes, writeFileAtomic } from '../core/safetensors';
-import { loadCheckpointInWorker } from '../core/threads/checkpoint-thread';
+import { decodeCheckpoint, latestPathOf, LoadedCheckpoint } from '../core/checkpoint/checkpoint';
+import { fastKernels } from '../core/kernels/kernels';
+import { releaseModel } from '../core/model/model';
+import { readSafetensorsBytes, writeFileAtomic } from '../core/checkpoint/safetensors/file';
+import { loadCheckpointInWorker } from '../core/checkpoint/worker/load-in-worker';
+import { defaultKernels } from '../core/kernels/default-kernels';
 
-export const CHECKPOINT_NAME = 'model.safetensors';
+const CHECKPOINT_NAME = 'model.safetensors';
 
 export type ModelState =
   | { kind: 'none' }
@@ -55,7 +56,7 @@ export class ModelStore implements vscode.Disposable {
     let next: ModelState;
     try {
       // decoded in a worker thread: a large model (direct connections) would block the host for a while
-      const loaded = await loadCheckpointInWorker(this.checkpointPath);
+      const loaded = await loadCheckpointInWorker(this.checkpointPath, defaultKernels());
       next = { kind: 'loaded', checkpoint: loaded, bytes: loaded.bytes, savedAt: loaded.mtime };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

@@ -1,13 +1,15 @@
 /**
  * The extension's settings (`charRnn.*`), typed and validated when read: a value out of its bounds or
  * of the wrong type falls back to its default (eslint's `sanitize`), so nothing downstream sees a bad
- * value. `package.json`'s `contributes.configuration` declares the same keys, defaults and bounds, and
- * each setting's scope (the completion settings a suggestion is made with are language-overridable).
+ * value. The numeric settings' defaults and bounds are in setting-rules.ts; `package.json`'s
+ * `contributes.configuration` declares the same keys, defaults and bounds (a unit test holds them
+ * equal), and each setting's scope (the completion settings a suggestion is made with are
+ * language-overridable).
  */
 import * as vscode from 'vscode';
-import { DEFAULT_COMPLETION_SETTINGS } from '../core/completion';
-import type { OptimizerName } from '../core/optimizer';
-import { defaultThreads } from '../core/trainer';
+import type { OptimizerName } from '../core/model/optimizer';
+import { defaultThreads } from '../core/train/trainer';
+import { NUMBER_RULES, type NumberRule } from './setting-rules';
 
 export interface Settings {
   model: {
@@ -56,33 +58,6 @@ export interface Settings {
     cacheMB: number;
   };
 }
-
-type NumberRule = { default: number; min: number; max: number; integer?: boolean };
-
-export const NUMBER_RULES = {
-  'model.hiddenSize': { default: 256, min: 16, max: 1024, integer: true },
-  'model.layers': { default: 1, min: 1, max: 4, integer: true },
-  'model.directOrders': { default: 8, min: 1, max: 8, integer: true },
-  'model.directConnectionsMB': { default: 32, min: 1, max: 1024 },
-  'training.seqLength': { default: 64, min: 8, max: 1024, integer: true },
-  'training.batchSize': { default: 32, min: 1, max: 256, integer: true },
-  'training.learningRate': { default: 0.005, min: 0.00001, max: 1 },
-  'training.timeBudgetMinutes': { default: 10, min: 0.1, max: 1440 },
-  'training.maxFileSizeKB': { default: 1024, min: 1, max: 102400, integer: true },
-  'training.maxCorpusMB': { default: 50, min: 1, max: 2048 },
-  'training.checkpointSeconds': { default: 60, min: 5, max: 3600, integer: true },
-  'training.threads': { default: 0, min: 0, max: 64, integer: true },
-  'completion.maxChars': { default: 40, min: 2, max: 200, integer: true },
-  'completion.minConfidence': { default: DEFAULT_COMPLETION_SETTINGS.minConfidence, min: 0, max: 1 },
-  'completion.alternatives': { default: 3, min: 1, max: 10, integer: true },
-  'completion.temperature': { default: 0.8, min: 0, max: 2 },
-  'completion.topK': { default: 0, min: 0, max: 1000, integer: true },
-  'completion.topP': { default: 0.95, min: 0.01, max: 1 },
-  'completion.multiline': { default: 1, min: 1, max: 10, integer: true },
-  'completion.debounceMs': { default: 0, min: 0, max: 2000, integer: true },
-  'completion.adaptMB': { default: 32, min: 1, max: 512 },
-  'completion.cacheMB': { default: 32, min: 1, max: 512 },
-} satisfies Record<string, NumberRule>;
 
 export function readSettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('charRnn')): Settings {
   const number = (key: keyof typeof NUMBER_RULES): number => {

@@ -88,7 +88,7 @@ export class StatusItem implements vscode.Disposable {
 }
 
 /** "just now", "5m", "3h", "2d" */
-export function age(since: Date, now = new Date()): string {
+function age(since: Date, now = new Date()): string {
   const minutes = Math.floor((now.getTime() - since.getTime()) / 60_000);
   if (minutes < 1) return 'just now';
   if (minutes < 60) return `${minutes}m ago`;

@@ -4,13 +4,13 @@
  * completions are enabled and a model is loaded: disabled or without a model, nothing runs at all.
  */
 import * as vscode from 'vscode';
-import { CompletionSettings, DEFAULT_COMPLETION_SETTINGS } from '../../core/completion';
+import { CompletionSettings, DEFAULT_COMPLETION_SETTINGS } from '../../core/infer/completion-rules';
 import { ModelStore } from '../model-store';
 import { readSettings, Settings } from '../settings';
 import { CompletionService, Counters, DocumentSlice } from './service';
 import { documentSlice, lfOffset, SliceSource } from './slice';
 
-export const ACCEPTED_COMMAND = 'charRnn.completionAccepted';
+const ACCEPTED_COMMAND = 'charRnn.completionAccepted';
 const COUNTERS_KEY = 'charRnn.counters';
 
 function coreSettings(s: Settings['completion']): CompletionSettings {
@@ -91,7 +91,7 @@ function cellsAbove(document: vscode.TextDocument): string | undefined {
  * read-only sides of diffs (other schemes); not in virtual workspaces, where the extension does not run
  * (package.json's capabilities: training reads files from disk).
  */
-export const COMPLETION_SCHEMES = ['file', 'untitled', 'vscode-notebook-cell', 'vscode-remote'];
+const COMPLETION_SCHEMES = ['file', 'untitled', 'vscode-notebook-cell', 'vscode-remote'];
 
 /** The most cursors a suggestion is made for (each costs a session's window of work). */
 const MAX_CURSORS = 8;

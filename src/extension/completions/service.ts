@@ -4,11 +4,11 @@
  * through it, the suggestions themselves (through the core's `automaticCompletion`, the code path the
  * evaluation measures), and local counters. The provider is a thin adapter over it.
  */
-import { automaticCompletion, CompletionSettings, DEFAULT_COMPLETION_SETTINGS, explicitCompletions, lineAround } from '../../core/completion';
-import { RnnModel } from '../../core/model';
-import { Rng } from '../../core/rng';
-import { CompletionSession } from '../../core/session';
-import { AdaptOptions, DynamicEvaluation } from '../../core/dynamic';
+import { automaticCompletion, CompletionSettings, DEFAULT_COMPLETION_SETTINGS, explicitCompletions, lineAround } from '../../core/infer/completion-rules';
+import { RnnModel } from '../../core/model/model';
+import { Rng } from '../../core/model/rng';
+import { CompletionSession } from '../../core/infer/session';
+import { AdaptOptions, DynamicEvaluation } from '../../core/infer/adaptation';
 
 /** The part of a document the service reads: the text from `base` to the end of the cursor's line. */
 export interface DocumentSlice {

@@ -9,12 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as vscode from 'vscode';
-import { generate } from '../../core/generate';
-import { hiddenStates } from '../../core/inspect';
-import { Rng } from '../../core/rng';
-import { CompletionSession } from '../../core/session';
-import type { MetricPoint } from '../../core/trainer';
-import { FromPanel, LossPoint, MAX_PANEL_TEXT, PanelStatus, parseFromPanel, ToPanel } from '../../webview/protocol';
+import { generate } from '../../core/infer/generate';
+import { hiddenStates } from '../../core/infer/inspect';
+import { Rng } from '../../core/model/rng';
+import { CompletionSession } from '../../core/infer/session';
+import type { MetricPoint } from '../../core/checkpoint/training-state';
+import { FromPanel, LossPoint, MAX_PANEL_TEXT, PanelStatus, parseFromPanel, ToPanel } from '../../webview/panel-protocol';
 import { ModelStore } from '../model-store';
 import { TrainingController } from '../training/controller';
 

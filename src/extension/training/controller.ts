@@ -5,7 +5,7 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import * as vscode from 'vscode';
-import { HostMessage, TrainerMessage, TrainJobRequest } from './protocol';
+import { HostMessage, TrainerMessage, TrainJobRequest } from './trainer-process-protocol';
 
 export type JobOutcome =
   | { kind: 'done'; message: TrainerMessage & { type: 'done' } }
@@ -13,7 +13,7 @@ export type JobOutcome =
   | { kind: 'crashed'; message: string };
 
 /** How long a stopping process may take to save and exit before it is killed. */
-export const STOP_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 10_000;
 
 export class TrainingController implements vscode.Disposable {
   private child: ChildProcess | undefined;

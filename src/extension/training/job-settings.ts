@@ -1,12 +1,6 @@
-/**
- * A job's trainer settings, from the editor's settings as they are when the command runs. The model's
- * shape (`charRnn.model.*`) belongs to a new model only: Resume Training and training on save continue
- * the stored model as it is, whatever those settings say now (changing them asks before resetting the
- * model, and after "Keep Current Model" resuming must still work, not fail on a hidden size it never had).
- */
-import type { TrainSettings } from '../../core/trainer';
+import type { TrainSettings } from '../../core/checkpoint/training-state';
 import type { Settings } from '../settings';
-import type { TrainJobRequest } from './protocol';
+import type { TrainJobRequest } from './trainer-process-protocol';
 
 export function jobTrainSettings(kind: TrainJobRequest['kind'], settings: Settings): Partial<TrainSettings> {
   const t = settings.training;

@@ -1,10 +1,5 @@
-/**
- * What the editor says when a training job ends, as pure functions of the trainer's `done` message (no
- * `vscode` import, so the unit tests check the severity and the wording): a run that diverged is a
- * warning, whatever the job, and says which model was kept; a finished run is an information message.
- */
-import type { DoneReason } from '../../core/trainer';
-import type { TrainerMessage, TrainJobRequest } from './protocol';
+import type { DoneReason } from '../../core/train/events';
+import type { TrainerMessage, TrainJobRequest } from './trainer-process-protocol';
 
 export type DoneMessage = TrainerMessage & { type: 'done' };
 

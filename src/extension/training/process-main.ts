@@ -4,10 +4,10 @@
  * editor stays responsive, saves and exits when asked to stop or when the editor goes away.
  */
 import * as os from 'node:os';
-import { setKernelLog, defaultKernels } from '../../core/backends';
-import { isInputError } from '../../core/errors';
-import { runTrainingJob } from '../../core/job';
-import { HostMessage, MAX_LISTED_FILES, TrainerMessage, TrainJobRequest } from './protocol';
+import { setKernelLog, defaultKernels } from '../../core/kernels/default-kernels';
+import { isInputError } from '../../core/common/errors';
+import { runTrainingJob } from '../../core/train/job';
+import { HostMessage, MAX_LISTED_FILES, TrainerMessage, TrainJobRequest } from './trainer-process-protocol';
 
 function send(message: TrainerMessage, then?: () => void): void {
   if (!process.connected || !process.send) {

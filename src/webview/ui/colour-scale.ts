@@ -6,9 +6,9 @@
 import type { Rgb } from './theme';
 
 /** -1: blue #2563eb */
-export const NEGATIVE: Rgb = [37, 99, 235];
+const NEGATIVE: Rgb = [37, 99, 235];
 /** +1: red #dc2626 */
-export const POSITIVE: Rgb = [220, 38, 38];
+const POSITIVE: Rgb = [220, 38, 38];
 
 /** Table entries: value v maps to entry round((v + 1) * STEPS / 2). */
 const STEPS = 510;

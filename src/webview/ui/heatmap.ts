@@ -7,19 +7,19 @@
  * Mouse: hover shows neuron, character and value; click opens the neuron. Keyboard (the map is focusable):
  * arrows move a cell cursor (PageUp/PageDown 16 rows, Home/End), Enter or Space opens its neuron.
  */
-import { MAX_PANEL_TEXT } from '../protocol';
+import { MAX_PANEL_TEXT } from '../panel-protocol';
 import { ColourScale } from './colour-scale';
 import { clamp, el, formatSigned, visibleChar } from './dom';
 import { FrameScheduler, LazyView } from './frame';
 import { orderNeurons } from './ordering';
 import type { Theme } from './theme';
-import { ORDERINGS, type ActivationData, type Ordering } from './vscode-api';
+import { ORDERINGS, type ActivationData, type Ordering } from './panel-state';
 
-export const CELL_WIDTH = 11;
+const CELL_WIDTH = 11;
 const AXIS_HEIGHT = 18;
 
 /** Row height in CSS pixels: taller rows for small layers, 3 px from 257 neurons on (512 rows: 1536 px, scrolled). */
-export function cellHeight(neurons: number): number {
+function cellHeight(neurons: number): number {
   if (neurons <= 32) return 14;
   if (neurons <= 64) return 10;
   if (neurons <= 128) return 6;

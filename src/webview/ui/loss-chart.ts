@@ -4,16 +4,16 @@
  * chart's setData runs at most once per frame, only while the view is shown and the panel visible.
  */
 import uPlot from 'uplot';
-import type { LossPoint, PanelStatus } from '../protocol';
+import type { LossPoint, PanelStatus } from '../panel-protocol';
 import { clamp, el, formatCount, formatDuration } from './dom';
 import { FrameScheduler, LazyView } from './frame';
 import { memorisingNote } from './memorising';
 import type { Theme } from './theme';
 
-export const CSV_HEADER = 'chars_seen,step,loss,val_bits_per_char';
+const CSV_HEADER = 'chars_seen,step,loss,val_bits_per_char';
 
 /** The history, sorted by characters seen; a point at the same count as an earlier one fills in its missing fields. */
-export class LossHistory {
+class LossHistory {
   readonly xs: number[] = [];
   readonly steps: number[] = [];
   readonly loss: (number | null)[] = [];

@@ -1,19 +1,20 @@
 /**
  * The training panel's webview: four views in tabs (loss curves, hidden-state heatmap, one neuron,
  * sample), fed by `ToPanel` messages from the extension host and answering with `FromPanel` messages
- * (../protocol.ts). Everything is built with DOM calls; the page's CSP allows no inline script or style.
+ * (../panel-protocol.ts). Everything is built with DOM calls; the page's CSP allows no inline script or style.
  */
-import type { FromPanel, PanelStatus } from '../protocol';
+import type { FromPanel, PanelStatus } from '../panel-protocol';
 import { el } from './dom';
 import { FrameScheduler } from './frame';
 import { HeatmapView } from './heatmap';
 import { LossChartView } from './loss-chart';
 import { parseToPanel, type PanelMessage } from './messages';
 import { NeuronView } from './neuron-view';
+import type { ActivationData, ViewId } from './panel-state';
 import { SampleView } from './sample-view';
 import { Tabs } from './tabs';
 import { onThemeChange, readTheme } from './theme';
-import { Host, type ActivationData, type ViewId } from './vscode-api';
+import { Host } from './vscode-api';
 
 const host = new Host();
 const state = host.loadState();

@@ -5,7 +5,7 @@
  */
 
 /** Validations in a row above the best, with the training loss below its value at the best, that make the note. */
-export const MEMORISING_VALIDATIONS = 3;
+const MEMORISING_VALIDATIONS = 3;
 
 /**
  * The note, or undefined: when each of the last MEMORISING_VALIDATIONS validations is above the best

@@ -3,12 +3,12 @@
  * a message may be malformed (a bug, or a newer extension): a message that does not fit `ToPanel` is
  * dropped whole; inside `init` and `loss`, a point that does not fit `LossPoint` is dropped alone.
  */
-import { MAX_PANEL_TEXT, type LossPoint, type PanelStatus, type ToPanel } from '../protocol';
-import type { ActivationData } from './vscode-api';
+import { MAX_PANEL_TEXT, type LossPoint, type PanelStatus, type ToPanel } from '../panel-protocol';
+import type { ActivationData } from './panel-state';
 
 /** The most characters and neurons a heatmap takes (the extension sends at most MAX_PANEL_TEXT characters). */
-export const MAX_CHARS = 4 * MAX_PANEL_TEXT;
-export const MAX_NEURONS = 4096;
+const MAX_CHARS = 4 * MAX_PANEL_TEXT;
+const MAX_NEURONS = 4096;
 const MAX_MESSAGE_TEXT = 1_000_000;
 
 /** A checked message, with activations' values as a Float32Array. */
@@ -54,7 +54,7 @@ export function parseToPanel(raw: unknown): PanelMessage | undefined {
   }
 }
 
-export function parseStatus(raw: unknown): PanelStatus | undefined {
+function parseStatus(raw: unknown): PanelStatus | undefined {
   if (!isObj(raw) || typeof raw.training !== 'boolean') return undefined;
   const s: PanelStatus = { training: raw.training };
   if (isNum(raw.fraction)) s.fraction = Math.min(1, Math.max(0, raw.fraction));

@@ -6,7 +6,7 @@
 import type { ColourScale } from './colour-scale';
 import { clamp, el, formatSigned, guessChar, visibleChar } from './dom';
 import { FrameScheduler, LazyView } from './frame';
-import type { ActivationData } from './vscode-api';
+import type { ActivationData } from './panel-state';
 
 export interface NeuronEvents {
   onNeuron(neuron: number): void;

@@ -2,7 +2,7 @@
  * Orders of the heatmap's rows. Values are (T, H) row-major: values[t * H + i] = h[t][i].
  * All three are deterministic: ties keep the neuron index order.
  */
-import type { Ordering } from './vscode-api';
+import type { Ordering } from './panel-state';
 
 export function orderNeurons(values: Float32Array, T: number, H: number, ordering: Ordering): Int32Array {
   const order = Int32Array.from({ length: H }, (_, i) => i);

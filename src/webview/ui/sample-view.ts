@@ -2,9 +2,9 @@
  * Sampling: a prompt, a length and a temperature; Generate asks the extension for a sample, which streams
  * back in `sample` messages (appended as text) until one with done: true. Stop asks it to stop.
  */
-import { MAX_SAMPLE_LENGTH } from '../protocol';
+import { MAX_SAMPLE_LENGTH } from '../panel-protocol';
 import { clamp, el } from './dom';
-import type { SampleSettings } from './vscode-api';
+import type { SampleSettings } from './panel-state';
 
 export interface SampleEvents {
   /** returns the request number used */

@@ -35,7 +35,7 @@ function resolve(css: string): string {
   return getComputedStyle(probe).color;
 }
 
-export function parseRgb(color: string): Rgb {
+function parseRgb(color: string): Rgb {
   const m = /rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)/.exec(color);
   return m ? [Math.round(Number(m[1])), Math.round(Number(m[2])), Math.round(Number(m[3]))] : [255, 255, 255];
 }

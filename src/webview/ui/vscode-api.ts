@@ -1,11 +1,12 @@
 /**
  * The webview side of the VS Code API: `acquireVsCodeApi()` (callable once), typed with the panel's
- * messages and its persisted state. The state survives the panel being hidden and VS Code reloading
- * (through the extension's WebviewPanelSerializer); the loss history is not kept in it (the extension
- * sends it again with `init`).
+ * messages and its persisted state (whose shape is in panel-state.ts). The state survives the panel
+ * being hidden and VS Code reloading (through the extension's WebviewPanelSerializer); the loss history
+ * is not kept in it (the extension sends it again with `init`).
  */
-import type { Activations, FromPanel } from '../protocol';
+import type { FromPanel } from '../panel-protocol';
 import { isInt, parseActivations } from './messages';
+import { DEFAULT_STATE, ORDERINGS, VIEW_IDS, type ActivationData, type Ordering, type PanelState, type ViewId } from './panel-state';
 
 interface VsCodeApi {
   postMessage(message: FromPanel): void;
@@ -14,49 +15,6 @@ interface VsCodeApi {
 }
 
 declare function acquireVsCodeApi(): VsCodeApi;
-
-export type ViewId = 'chart' | 'heatmap' | 'neuron' | 'sample';
-export const VIEW_IDS: readonly ViewId[] = ['chart', 'heatmap', 'neuron', 'sample'];
-
-export type Ordering = 'index' | 'variance' | 'clustered';
-export const ORDERINGS: readonly Ordering[] = ['index', 'variance', 'clustered'];
-
-/** Activations as the panel keeps them: the values in a typed array. */
-export type ActivationData = Omit<Activations, 'values'> & { values: Float32Array };
-
-export interface SampleSettings {
-  prompt: string;
-  length: number;
-  temperature: number;
-}
-
-export interface PanelState {
-  view: ViewId;
-  layer: number;
-  /** the selected neuron (its index in the layer), or -1 */
-  neuron: number;
-  ordering: Ordering;
-  logScale: boolean;
-  sample: SampleSettings;
-  /** the text typed for the heatmap */
-  text: string;
-  /** the next request number, so that a reloaded panel never reuses one */
-  nextRequest: number;
-  /** what the heatmap last showed, asked again when the layer changes */
-  query?: { source: 'editor' | 'text'; text?: string };
-  activations?: ActivationData;
-}
-
-export const DEFAULT_STATE: PanelState = {
-  view: 'chart',
-  layer: 0,
-  neuron: -1,
-  ordering: 'index',
-  logScale: false,
-  sample: { prompt: '', length: 200, temperature: 0.8 },
-  text: '',
-  nextRequest: 1,
-};
 
 /** The persisted form: activations' values as base64 of their float32 bytes (cheap to serialize again and again). */
 interface StoredState extends Omit<PanelState, 'activations'> {

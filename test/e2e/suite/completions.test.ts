@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import { DEFAULT_COMPLETION_SETTINGS } from '../../../src/core/completion';
+import { DEFAULT_COMPLETION_SETTINGS } from '../../../src/core/infer/completion-rules';
 import { getApi, restoreWorkspaceSettings, saveWorkspaceSettings, SavedSettings, waitForFile } from './util';
 import { CompletionService } from '../../../src/extension/completions/service';
 

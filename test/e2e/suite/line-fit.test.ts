@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_COMPLETION_SETTINGS } from '../../../src/core/completion';
+import { DEFAULT_COMPLETION_SETTINGS } from '../../../src/core/infer/completion-rules';
 import type { CharRnnApi } from '../../../src/extension/extension';
 import { getApi, restoreWorkspaceSettings, saveWorkspaceSettings, SavedSettings } from './util';
 

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { CharRnnApi } from '../../../src/extension/extension';
-import { WALKTHROUGH_ID } from '../../../src/extension/workspace-training';
+import { WALKTHROUGH_ID } from '../../../src/extension/training/first-run';
 import { getApi, nextMessage, restoreWorkspaceSettings, saveWorkspaceSettings, SavedSettings, waitFor } from './util';
 
 /**

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { CharRnnApi } from '../../../src/extension/extension';
-import type { TrainerMessage } from '../../../src/extension/training/protocol';
+import type { TrainerMessage } from '../../../src/extension/training/trainer-process-protocol';
 
 const EXTENSION_ID = 'char-rnn-complete.char-rnn-complete';
 
