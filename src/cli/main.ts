@@ -1,5 +1,5 @@
 /**
- * The `char-rnn` command line: train, sample, complete, eval, bench, demo. A user error prints one line
+ * The `char-rnn` command line: train, sample, complete, eval, bench, demo, export-corpus. A user error prints one line
  * and exits with status 2; nothing else prints a stack trace unless CHAR_RNN_DEBUG is set.
  */
 import { isInputError } from '../core/common/errors';
@@ -8,6 +8,7 @@ import { UsageError } from './args';
 import { benchCommand, BENCH_USAGE } from './bench';
 import { COMPLETE_USAGE, completeCommand, EVAL_USAGE, evalCommand, SAMPLE_USAGE, sampleCommand } from './commands';
 import { demoCommand, DEMO_USAGE } from './demo';
+import { exportCorpusCommand, EXPORT_CORPUS_USAGE } from './export-corpus';
 import { trainCommand, TRAIN_USAGE } from './train';
 
 const USAGE = `usage:
@@ -16,9 +17,10 @@ const USAGE = `usage:
   ${COMPLETE_USAGE}
   ${EVAL_USAGE}
   ${BENCH_USAGE}
-  ${DEMO_USAGE}`;
+  ${DEMO_USAGE}
+  ${EXPORT_CORPUS_USAGE}`;
 
-const USAGES: Record<string, string> = { train: TRAIN_USAGE, sample: SAMPLE_USAGE, complete: COMPLETE_USAGE, eval: EVAL_USAGE, bench: BENCH_USAGE, demo: DEMO_USAGE };
+const USAGES: Record<string, string> = { train: TRAIN_USAGE, sample: SAMPLE_USAGE, complete: COMPLETE_USAGE, eval: EVAL_USAGE, bench: BENCH_USAGE, demo: DEMO_USAGE, 'export-corpus': EXPORT_CORPUS_USAGE };
 
 const COMMANDS: Record<string, (args: string[], out: NodeJS.WriteStream) => Promise<number>> = {
   train: trainCommand,
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (args: string[], out: NodeJS.WriteStream) => Prom
   eval: evalCommand,
   bench: benchCommand,
   demo: demoCommand,
+  'export-corpus': exportCorpusCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

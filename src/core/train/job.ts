@@ -244,37 +244,38 @@ function keptCopy(loaded: LoadedCheckpoint): KeptModel {
  * Fails before any work when checkpoints could not be written: `out` and the latest state beside it
  * must each be a regular file or nothing yet (not a folder, a FIFO, a device, nor a file of another kind
  * under a name that is not `.safetensors`: a source file given as `out` by mistake), in a folder that
- * exists and can be written to.
+ * exists and can be written to. `what` names the file in the messages; `withLatest` checks the latest
+ * state's name beside it too.
  */
-async function checkOutputPath(out: string): Promise<void> {
-  if (out === '' || /[\\/]$/.test(out)) throw new Error(`cannot write the checkpoint ${out || "''"}: give a file name, not a folder`);
+export async function checkOutputPath(out: string, what = 'the checkpoint', withLatest = true): Promise<void> {
+  if (out === '' || /[\\/]$/.test(out)) throw new Error(`cannot write ${what} ${out || "''"}: give a file name, not a folder`);
   const dir = path.dirname(path.resolve(out));
   try {
     const stat = await fsp.stat(dir);
-    if (!stat.isDirectory()) throw new Error(`cannot write the checkpoint ${out}: ${dir} is not a folder`);
+    if (!stat.isDirectory()) throw new Error(`cannot write ${what} ${out}: ${dir} is not a folder`);
     await fsp.access(dir, fsConstants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`cannot write the checkpoint ${out}: the folder ${dir} does not exist`);
-    if (code === 'ENOTDIR') throw new Error(`cannot write the checkpoint ${out}: a part of ${dir} is not a folder`);
-    if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot write the checkpoint ${out}: no permission to write in ${dir}`);
+    if (code === 'ENOENT') throw new Error(`cannot write ${what} ${out}: the folder ${dir} does not exist`);
+    if (code === 'ENOTDIR') throw new Error(`cannot write ${what} ${out}: a part of ${dir} is not a folder`);
+    if (code === 'EACCES' || code === 'EPERM') throw new Error(`cannot write ${what} ${out}: no permission to write in ${dir}`);
     throw err;
   }
-  for (const file of [out, latestPathOf(out)]) {
+  for (const file of withLatest ? [out, latestPathOf(out)] : [out]) {
     let stat;
     try {
       stat = await fsp.stat(file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') continue; // nothing there yet (or a broken link, which the write replaces)
-      throw new Error(`cannot write the checkpoint ${file}: ${code ?? (err as Error).message}`);
+      throw new Error(`cannot write ${what} ${file}: ${code ?? (err as Error).message}`);
     }
-    if (stat.isDirectory()) throw new Error(`cannot write the checkpoint ${file}: it is a folder (give a file name)`);
-    if (!stat.isFile()) throw new Error(`cannot write the checkpoint ${file}: it is not a regular file (${fileKind(stat)})`);
+    if (stat.isDirectory()) throw new Error(`cannot write ${what} ${file}: it is a folder (give a file name)`);
+    if (!stat.isFile()) throw new Error(`cannot write ${what} ${file}: it is not a regular file (${fileKind(stat)})`);
     // a `.safetensors` name is the run's own (a damaged checkpoint there may be replaced); any other
     // name must hold a checkpoint already
     if (stat.size > 0 && !file.endsWith('.safetensors') && !(await looksLikeSafetensors(file, stat.size))) {
-      throw new Error(`cannot write the checkpoint ${file}: it exists and is not a safetensors file (a source file given as --out?); it is left as it is`);
+      throw new Error(`cannot write ${what} ${file}: it exists and is not a safetensors file (a source file given as --out?); it is left as it is`);
     }
   }
 }
