@@ -3,7 +3,7 @@
  * the global one when no folder is open), loaded on activation and again whenever training writes it,
  * so that completions work right after a restart. A corrupt or foreign file is reported, never thrown.
  * It holds the best model by validation; while a run's latest state is another, that state is in
- * `model.latest.safetensors` beside it (core/job.ts), which Resume Training continues from.
+ * `model.latest.safetensors` beside it (core/train/job.ts), which Resume Training continues from.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';

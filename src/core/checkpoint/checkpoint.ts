@@ -25,7 +25,7 @@
  * file is detected. A format-2 file without it is refused; a format-1 file (written before it) loads with
  * its data checksum, and a file without `format_version` (PyTorch) with whichever checksums it has.
  *
- * A training run keeps two files (job.ts): `model.safetensors`, the model to use (the best by
+ * A training run keeps two files (train/job.ts): `model.safetensors`, the model to use (the best by
  * validation), and, while the run's latest state is not that model, `model.latest.safetensors` beside it
  * (latestPathOf) with the whole latest state, for resuming. The first then holds the best model with
  * its step, the run's settings, schedule and history, no optimizer or stream state, and `latest_step`:

@@ -43,7 +43,7 @@ const directSchema = object({
   hash: v.string('a string'),
 });
 
-/** Types only: the ranges are validateTrainSettings' (trainer.ts), applied to the settings with their defaults. */
+/** Types only: the ranges are validateTrainSettings' (training-state.ts), applied to the settings with their defaults. */
 const settingsSchema = object({
   hiddenSize: optional(anyInteger),
   layers: optional(anyInteger),

@@ -1,10 +1,9 @@
 /**
- * The plateau schedule: what a validation decides.
+ * The plateau schedule: what a validation decides about what is kept and how training goes on.
  *
- * Validation decides what is kept and how training goes on (the schedule):
  *   - the best model: the parameters and direct-connection table of the lowest validation so far are
  *     copied aside (one extra copy, no optimizer state), so that the checkpoint the editor uses is the
- *     best one even when training goes on to overfit (job.ts writes it, and the latest state beside it);
+ *     best one even when training goes on to overfit (job.ts writes it, and the latest state beside it; trainer.ts keeps the copy);
  *   - a plateau: after `patience` validations without an improvement of at least 0.1% on the best, both
  *     learning rates (the RNN's optimizer and the direct table's) are halved; after MAX_REDUCTIONS
  *     halvings in a row with no such improvement, the next plateau stops the run as 'converged';

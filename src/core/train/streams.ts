@@ -1,6 +1,6 @@
 /**
- * Training data: the corpus's files encoded into one array of token ids, and the B streams that read
- * chunks of it for truncated BPTT.
+ * The B streams that read chunks of the encoded training files (model/encoded-text.ts) for truncated
+ * BPTT, and the validation sample.
  *
  * A stream reads one segment at a time and starts each from the zero state: inference starts from zero
  * a bounded window before the cursor, at a line start (session.ts, 1,000 to 1,250 characters back), and

@@ -1,8 +1,9 @@
 /**
  * The training loop: B streams of chunks of T steps, truncated BPTT, an optimizer step per chunk,
  * periodic validation on held-out files, and a state that a checkpoint captures completely, so that a
- * resumed run continues exactly as an uninterrupted one would.
- * Validation decides what is kept and how training goes on: schedule.ts.
+ * resumed run continues exactly as an uninterrupted one would. Validation decides what is kept and how
+ * training goes on (schedule.ts: the best model, plateaus, divergence; the loss-based divergence checks
+ * of each step are here).
  */
 import * as os from 'node:os';
 import { DEFAULT_TRAIN_SETTINGS, initialSchedule, lastValidation, MetricPoint, ScheduleState, TrainingState, TrainSettings, validateTrainSettings } from '../checkpoint/training-state';

@@ -1,7 +1,7 @@
 /**
  * A plain-words reading of the loss curves for the panel: validation rising while the training loss
  * falls means the model is learning the workspace by heart (overfitting), and the best model by
- * validation is the one kept (trainer.ts). Pure: the chart calls it on its history.
+ * validation is the one kept (core/train/schedule.ts). Pure: the chart calls it on its history.
  */
 
 /** Validations in a row above the best, with the training loss below its value at the best, that make the note. */
