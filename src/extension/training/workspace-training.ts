@@ -199,6 +199,9 @@ export class WorkspaceTraining implements vscode.Disposable {
     const job = jobRequest(kind, roots, settings, this.store.checkpointPath);
     await this.store.ensureFolder();
     this.info.lastError = undefined;
+    // the marker first: from the status bar's 'training' to the job's start nothing waits, so that the
+    // state the status bar shows and the controller's job are never seen apart
+    if (kind !== 'fineTune') await markRunStarted(this.store.folder, kind, job.seconds);
     const what = kind === 'fineTune' ? 'fine-tuning' : 'training';
     this.status.set({ kind: 'training', percent: 0, what });
     this.output.appendLine(`${new Date().toLocaleTimeString()} ${kind === 'new' ? 'Training a new model' : kind === 'resume' ? 'Resuming training' : 'Fine-tuning on saved files'} on ${roots.join(', ')} for ${Math.round(job.seconds)} s`);
@@ -207,7 +210,6 @@ export class WorkspaceTraining implements vscode.Disposable {
     const t = settings.training;
     const shape = kind === 'new' ? `hidden size ${m.hiddenSize} (${settingOrigin('model.hiddenSize')} setting), ${m.layers} layer${m.layers > 1 ? 's' : ''}, ${m.directOrders > 0 ? `direct connections of orders 1-${m.directOrders}` : 'no direct connections'}; ` : '';
     this.output.appendLine(`  ${shape}${t.seqLength} characters a chunk, batch ${t.batchSize}, ${t.optimizer} at ${t.learningRate}, ${t.threads} thread${t.threads > 1 ? 's' : ''}`);
-    if (kind !== 'fineTune') await markRunStarted(this.store.folder, kind, job.seconds);
     let outcome: JobOutcome;
     try {
       const running = this.controller.start(job);
