@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../core/checkpoint/safetensors/file';
 import { encodeCorpusExport } from '../core/train/corpus-export';
 import { prepareData } from '../core/train/prepare';
 import { flag, num, parse, requireStr, UsageError } from './args';
-import { TRAIN_FLAG_BOUNDS } from './train';
+import { corpusFlags, TRAIN_FLAG_BOUNDS } from './train';
 
 export const EXPORT_CORPUS_USAGE = `char-rnn export-corpus <path...> --out FILE [--val-fraction 0.05 --max-file-kb 1024 --max-corpus-mb 50
     --vocab-size 256 --json]`;
@@ -21,13 +21,7 @@ export async function exportCorpusCommand(args: string[], out: NodeJS.WriteStrea
   }, true);
   if (p.positionals.length === 0) throw new UsageError('export-corpus needs at least one path to read');
   const outPath = requireStr(p, 'out');
-  const maxFileKb = num(p, 'max-file-kb', { min: 1 });
-  const maxCorpusMb = num(p, 'max-corpus-mb', { min: 0.001 });
-  const corpusOptions = {
-    valFraction: num(p, 'val-fraction', TRAIN_FLAG_BOUNDS['val-fraction']),
-    maxFileBytes: maxFileKb === undefined ? undefined : Math.round(maxFileKb * 1024),
-    maxCorpusBytes: maxCorpusMb === undefined ? undefined : Math.round(maxCorpusMb * 1024 * 1024),
-  };
+  const corpusOptions = corpusFlags(p);
   const vocabCap = num(p, 'vocab-size', TRAIN_FLAG_BOUNDS['vocab-size']);
   const json = flag(p, 'json');
   await checkOutputPath(outPath, 'the corpus file', false);

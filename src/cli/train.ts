@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { formatCorpusReport, MAX_VAL_FRACTION } from '../core/corpus/corpus';
+import { CorpusOptions, formatCorpusReport, MAX_VAL_FRACTION } from '../core/corpus/corpus';
 import { DIRECT_LIMITS } from '../core/model/direct-connections';
 import { MODEL_LIMITS } from '../core/model/model';
 import { JobEvent, runTrainingJob } from '../core/train/job';
@@ -14,7 +14,7 @@ import { OptimizerName } from '../core/model/optimizer';
 import { defaultThreads } from '../core/train/trainer';
 import { TRAIN_LIMITS, TrainSettings } from '../core/checkpoint/training-state';
 import { KeptResult } from '../core/train/job';
-import { flag, num, parse, requireStr, str, UsageError } from './args';
+import { flag, num, parse, Parsed, requireStr, str, UsageError } from './args';
 
 export const TRAIN_USAGE = `char-rnn train <path...> --out FILE [--hidden 256 --layers 1 --seq 64 --batch 32 --optimizer adam|adagrad
     --lr N --clip 5 --clip-mode norm|value --seed 1 --seconds 60 | --steps N --resume FILE --val-fraction 0.05
@@ -107,11 +107,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
       out: outPath,
       resume: str(p, 'resume'),
       settings,
-      corpus: {
-        valFraction: bounded('val-fraction'),
-        maxFileBytes: kb(num(p, 'max-file-kb', { min: 1 })),
-        maxCorpusBytes: mb(num(p, 'max-corpus-mb', { min: 0.001 })),
-      },
+      corpus: corpusFlags(p),
       vocabCap: bounded('vocab-size'),
       steps,
       seconds,
@@ -144,8 +140,16 @@ function keptLine(kept: KeptResult): string {
   return `kept the best model: step ${kept.step}, validation ${fmt(kept.valBitsPerChar)} bits/char${latest}`;
 }
 
-const kb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1024));
-const mb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 1024 * 1024));
+/** The corpus flags `train` and `export-corpus` share, as the corpus reader's options. */
+export function corpusFlags(p: Parsed): Pick<CorpusOptions, 'valFraction' | 'maxFileBytes' | 'maxCorpusBytes'> {
+  const kb = num(p, 'max-file-kb', { min: 1 });
+  const mb = num(p, 'max-corpus-mb', { min: 0.001 });
+  return {
+    valFraction: num(p, 'val-fraction', TRAIN_FLAG_BOUNDS['val-fraction']),
+    maxFileBytes: kb === undefined ? undefined : Math.round(kb * 1024),
+    maxCorpusBytes: mb === undefined ? undefined : Math.round(mb * 1024 * 1024),
+  };
+}
 
 interface Reporter {
   event(e: JobEvent): void;

@@ -14,6 +14,7 @@
  */
 import { encodeSafetensors, TensorIn } from '../checkpoint/safetensors/encode';
 import { decodeSafetensors } from '../checkpoint/safetensors/decode';
+import { parseMetadataJson } from '../checkpoint/metadata';
 import { CheckpointFormatError } from '../checkpoint/safetensors/format';
 import { EncodedFiles } from '../model/encoded-text';
 import { Vocab } from '../model/vocab';
@@ -74,13 +75,8 @@ export function decodeCorpusExport(bytes: Uint8Array, source = 'corpus file'): {
   };
   if (metadata.format !== CORPUS_FORMAT) fail(`not a Char-RNN corpus file (format '${metadata.format ?? ''}', expected '${CORPUS_FORMAT}')`);
   if (metadata.format_version !== String(CORPUS_FORMAT_VERSION)) fail(`corpus format version ${metadata.format_version} is not ${CORPUS_FORMAT_VERSION}`);
-  let symbols: unknown, names: unknown;
-  try {
-    symbols = JSON.parse(metadata.vocab ?? '');
-    names = JSON.parse(metadata.files ?? '');
-  } catch {
-    fail(`its 'vocab' or 'files' metadata is not JSON`);
-  }
+  const symbols = parseMetadataJson('vocab', metadata.vocab ?? '', fail);
+  const names = parseMetadataJson('files', metadata.files ?? '', fail);
   if (!Array.isArray(symbols) || !symbols.every((s) => typeof s === 'string')) fail(`'vocab' must be a JSON array of strings`);
   if (!Array.isArray(names) || !names.every((s) => typeof s === 'string')) fail(`'files' must be a JSON array of strings`);
   let vocab: Vocab;
