@@ -25,7 +25,7 @@ export interface SliceSource {
  * With CRLF line breaks, the LF offset of a document offset on line L is that offset minus L.
  */
 export function documentSlice(key: string, src: SliceSource, line: number, offset: number, lineEnd: number, reach: (lfOffset: number) => number): DocumentSlice {
-  const lf = src.crlf ? offset - line : offset;
+  const lf = lfOffset(src, line, offset);
   const need = reach(lf);
   // a CRLF line break is 2 document characters: going back twice as far reaches at least as far
   const back = src.crlf ? 2 * (lf - need) : lf - need;

@@ -218,8 +218,8 @@ export class WorkspaceTraining implements vscode.Disposable {
       outcome = { kind: 'crashed', message: (err as Error).message };
     }
     // ended, unless the window is closing: then the marker stays for the next window to report
-    if (!this.closing) await markRunEnded(this.store.folder);
     if (this.closing) return outcome;
+    await markRunEnded(this.store.folder);
     await this.finish(kind, outcome);
     return outcome;
   }
