@@ -1,7 +1,7 @@
 // `npm run lint` (and a step of `npm test`): the checks on the code itself, each a pass or a failure:
 //   - dependency-cruiser (.dependency-cruiser.cjs): the layers' direction and no cycle;
 //   - ESLint with typescript-eslint's recommended rules (tools/lint/eslint.config.mjs);
-//   - knip (knip.json): no unused file, export or dependency.
+//   - knip (knip.jsonc): no unused file, export or dependency.
 // The tools live in tools/lint, a package of their own (they need TypeScript 5's JavaScript API; the
 // project compiles with TypeScript 7), installed from its lock file on first use or when it changed.
 // Prints `lint: N passed, N failed` last; exits non-zero when a check failed.

@@ -83,7 +83,7 @@ export async function trainCommand(args: string[], out: NodeJS.WriteStream = pro
   set('directDecay', bounded('direct-decay'));
   set('patience', bounded('patience'));
   const segmentChars = bounded('segment-chars');
-  if (segmentChars === 1) throw new UsageError('--segment-chars must be 0 (to the end of each file) or at least 2, got 1');
+  if (segmentChars !== undefined && segmentChars > 0 && segmentChars < TRAIN_LIMITS.segmentChars.min) throw new UsageError(`--segment-chars must be 0 (to the end of each file) or at least ${TRAIN_LIMITS.segmentChars.min}, got ${segmentChars}`);
   set('segmentChars', segmentChars);
   const steps = num(p, 'steps', { integer: true, min: 1 });
   let seconds = num(p, 'seconds', { min: 0.01 });

@@ -13,10 +13,15 @@ export interface EncodedFiles {
   names: string[];
 }
 
+/** A token array of `length` ids for `vocab`: one byte an id when it has at most 256 symbols, else two. */
+export function tokenArrayFor(vocab: Vocab, length: number): TokenArray {
+  return vocab.size <= 256 ? new Uint8Array(length) : new Uint16Array(length);
+}
+
 export function encodeFiles(vocab: Vocab, files: readonly { relPath: string; text: string }[]): EncodedFiles {
   const parts = files.map((f) => vocab.encode(f.text));
   const total = parts.reduce((s, p) => s + p.length, 0);
-  const tokens = vocab.size <= 256 ? new Uint8Array(total) : new Uint16Array(total);
+  const tokens = tokenArrayFor(vocab, total);
   const starts = new Int32Array(parts.length + 1);
   let offset = 0;
   parts.forEach((p, i) => {

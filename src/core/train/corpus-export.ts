@@ -16,7 +16,7 @@ import { encodeSafetensors, TensorIn } from '../checkpoint/safetensors/encode';
 import { decodeSafetensors } from '../checkpoint/safetensors/decode';
 import { parseMetadataJson } from '../checkpoint/metadata';
 import { CheckpointFormatError } from '../checkpoint/safetensors/format';
-import { EncodedFiles } from '../model/encoded-text';
+import { EncodedFiles, tokenArrayFor } from '../model/encoded-text';
 import { Vocab } from '../model/vocab';
 import { PreparedData } from './prepare';
 
@@ -99,7 +99,7 @@ export function decodeCorpusExport(bytes: Uint8Array, source = 'corpus file'): {
     const picked: number[] = [];
     for (let f = 0; f < fileNames.length; f++) if (split![f] === which) picked.push(f);
     const length = picked.reduce((n, f) => n + starts![f + 1] - starts![f], 0);
-    const out = vocab.size <= 256 ? new Uint8Array(length) : new Uint16Array(length);
+    const out = tokenArrayFor(vocab, length);
     const partStarts = new Int32Array(picked.length + 1);
     let at = 0;
     picked.forEach((f, i) => {
