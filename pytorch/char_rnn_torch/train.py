@@ -322,7 +322,12 @@ class Reporter:
         if not self.active:
             return
         if self.json:
-            print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in e.items()}), flush=True)
+            if e["event"] == "corpus":
+                self.corpus = {"files": e["files"], "trainFiles": e["trainFiles"], "valFiles": e["valFiles"], "corpusChars": e["chars"], "unknownChars": e["unknownChars"]}
+                return
+            if e["event"] == "start":
+                e = {**e, **getattr(self, "corpus", {})}
+            print(json.dumps({k: _js_number(v) for k, v in e.items() if v is not None}), flush=True)
             return
         kind = e["event"]
         if kind == "progress":
@@ -350,6 +355,15 @@ class Reporter:
             elif kind == "done":
                 sys.stderr.write(f"done ({e['reason']}): step {e['step']}, loss {e['loss']:.3f}, {e['charsPerSec']:,.0f} chars/s\n")
             sys.stderr.flush()
+
+
+def _js_number(v: Any) -> Any:
+    """A value as JSON.stringify writes it: whole floats without '.0', non-finite numbers as null."""
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return None
+        return int(v) if v.is_integer() and abs(v) < 2 ** 53 else v
+    return v
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:

@@ -143,10 +143,10 @@ class DirectTable:
     def adagrad(self, unique_rows: torch.Tensor, grad: torch.Tensor, lr: float) -> None:
         """Row-wise Adagrad on the touched rows (kernels.ts adagradRows): acc[row] += mean(g^2),
         D[row] -= lr / sqrt(acc[row] + 1e-10) * g. grad (U, V) for unique_rows (U)."""
-        acc = self.sum_sq[unique_rows] + (grad.double() ** 2).mean(1).float()
-        self.sum_sq[unique_rows] = acc
-        step = (lr / torch.sqrt(acc.double() + 1e-10)).unsqueeze(1)
-        self.table[unique_rows] = (self.table[unique_rows].double() - step * grad.double()).float()
+        acc = self.sum_sq.index_select(0, unique_rows) + (grad * grad).mean(1)  # (U)
+        self.sum_sq.index_copy_(0, unique_rows, acc)
+        step = torch.rsqrt(acc + 1e-10).mul_(-lr).unsqueeze(1)  # (U, 1)
+        self.table.index_add_(0, unique_rows, grad * step)  # the rows are unique: each gets its own step
 
 
 def chunk_rows(direct: DirectConfig, tokens: np.ndarray, position: np.ndarray, file_start: np.ndarray) -> np.ndarray:
