@@ -62,6 +62,41 @@ class ModelConfig:
             raise ValueError(f"vocabSize must be an integer from 2 to 65536, got {self.vocab_size}")
 
 
+class Recurrence(torch.autograd.Function):
+    """h[t] = tanh(xin[t] + hp[t] @ Whh^T), hp[t] = h[t-1] * keep[t] (h[-1] = the carried state), with
+    the backward pass of bptt.ts (backwardChunk): du[t] = (1 - h[t]^2) * (dh[t] + dh[t] via h[t+1]),
+    dh[t-1] = (du[t] @ Whh) * keep[t], none into the carried state, and dWhh = du^T @ hp in one product
+    (autograd would make T small products and T accumulations)."""
+
+    @staticmethod
+    def forward(ctx, xin, h0, keep, Whh):  # xin (T, B, H), h0 (B, H), keep (T, B, 1), Whh (H, H)
+        T = xin.shape[0]
+        hs = torch.empty_like(xin)  # (T, B, H) h[t]
+        hp = torch.empty_like(xin)  # (T, B, H) the previous state each step used
+        h = h0
+        WhhT = Whh.t()
+        for t in range(T):
+            torch.mul(h, keep[t], out=hp[t])
+            torch.addmm(xin[t], hp[t], WhhT, out=hs[t])
+            torch.tanh_(hs[t])
+            h = hs[t]
+        ctx.save_for_backward(hs, hp, keep, Whh)
+        return hs
+
+    @staticmethod
+    def backward(ctx, dh):  # dh (T, B, H)
+        hs, hp, keep, Whh = ctx.saved_tensors
+        T, B, H = hs.shape
+        dU = torch.empty_like(hs)  # (T, B, H) dL/du
+        dnext = torch.zeros(B, H, dtype=hs.dtype, device=hs.device)  # dL/dh[t] through h[t+1]
+        for t in range(T - 1, -1, -1):
+            torch.mul(1 - hs[t] * hs[t], dh[t] + dnext, out=dU[t])
+            if t > 0:
+                dnext = torch.mm(dU[t], Whh) * keep[t]  # nothing flows back through a reset
+        dWhh = dU.reshape(T * B, H).t().mm(hp.reshape(T * B, H))
+        return dU, None, None, dWhh
+
+
 class CharRnn(nn.Module):
     """The stacked tanh RNN with its output layer; `flat` holds every parameter (P)."""
 
@@ -110,14 +145,8 @@ class CharRnn(nn.Module):
                 xin = F.embedding(inputs, Wxh.t()) + bh  # (T, B, H): the column of the one-hot input
             else:
                 xin = torch.matmul(x, Wxh.t()) + bh  # (T, B, H)
-            h = carry[l]
-            hs = []
-            WhhT = Whh.t()
-            for t in range(T):
-                h = torch.tanh(torch.addmm(xin[t], h * keep[t], WhhT))  # (B, H)
-                hs.append(h)
-            x = torch.stack(hs)  # (T, B, H)
-            new_carry.append(h.detach())
+            x = Recurrence.apply(xin, carry[l].detach(), keep, Whh)  # (T, B, H)
+            new_carry.append(x[-1].detach())
         logits = torch.addmm(self.view("by"), x.reshape(T * B, -1), self.view("Why").t())  # (N, V)
         if bias is not None:
             logits = logits + bias
@@ -138,7 +167,7 @@ class DirectTable:
 
     def bias(self, rows: torch.Tensor) -> torch.Tensor:
         """(N, V) the sum of each position's rows; rows (N, orders) int64 on the table's device."""
-        return self.table[rows].sum(1)
+        return F.embedding_bag(rows, self.table, mode="sum")
 
     def adagrad(self, unique_rows: torch.Tensor, grad: torch.Tensor, lr: float) -> None:
         """Row-wise Adagrad on the touched rows (kernels.ts adagradRows): acc[row] += mean(g^2),

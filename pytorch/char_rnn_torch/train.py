@@ -221,9 +221,11 @@ class Trainer:
             # the table's gradient: the loss summed over positions (w (p - onehot) each), row-wise Adagrad
             R = self.direct.config.orders
             unique, inverse = np.unique(rows.reshape(-1), return_inverse=True)
-            inv = torch.from_numpy(np.ascontiguousarray(inverse.reshape(T, B, R)[:, b0:b1].reshape(-1))).to(dev)
-            g_pos = (bias.grad / scale).repeat_interleave(R, dim=0)  # (N_local * R, V)
-            G = torch.zeros(unique.shape[0], self.config.vocab_size, device=dev).index_add_(0, inv, g_pos)
+            inv = torch.from_numpy(np.ascontiguousarray(inverse.reshape(T, B, R)[:, b0:b1].reshape(-1, R).T)).to(dev)  # (R, N_local)
+            g_pos = bias.grad / scale  # (N_local, V)
+            G = torch.zeros(unique.shape[0], self.config.vocab_size, device=dev)  # (U, V)
+            for r in range(R):
+                G.index_add_(0, inv[r], g_pos)
             self.env.sum_(G)
             self.direct.adagrad(torch.from_numpy(unique).to(dev), G, s["directLearningRate"] * lr_scale)
             if s["directDecay"] > 0 and (self.step + 1) % DIRECT_DECAY_EVERY == 0:
