@@ -72,9 +72,23 @@ class Dist:
             dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return t
 
+    def gather_streams(self, local: torch.Tensor, B: int) -> torch.Tensor:
+        """(A, b, ...) this rank's share of the streams along dim 1 -> (A, B, ...) every rank's, in stream order."""
+        if self.world == 1:
+            return local
+        most = -(-B // self.world)  # the largest share
+        padded = local.new_zeros((local.shape[0], most) + tuple(local.shape[2:]))
+        padded[:, :local.shape[1]] = local
+        parts = [torch.empty_like(padded) for _ in range(self.world)]
+        dist.all_gather(parts, padded)
+        return torch.cat([parts[r][:, :len(self.share_of(r, B))] for r in range(self.world)], dim=1)
+
+    def share_of(self, rank: int, B: int) -> range:
+        return range(rank * B // self.world, (rank + 1) * B // self.world)
+
     def share(self, B: int) -> range:
         """The streams of this rank: a contiguous share of the B streams."""
-        return range(self.rank * B // self.world, (self.rank + 1) * B // self.world)
+        return self.share_of(self.rank, B)
 
     def close(self) -> None:
         if self.world > 1:
@@ -221,12 +235,13 @@ class Trainer:
             # the table's gradient: the loss summed over positions (w (p - onehot) each), row-wise Adagrad
             R = self.direct.config.orders
             unique, inverse = np.unique(rows.reshape(-1), return_inverse=True)
-            inv = torch.from_numpy(np.ascontiguousarray(inverse.reshape(T, B, R)[:, b0:b1].reshape(-1, R).T)).to(dev)  # (R, N_local)
-            g_pos = bias.grad / scale  # (N_local, V)
-            G = torch.zeros(unique.shape[0], self.config.vocab_size, device=dev)  # (U, V)
+            # every rank gathers every position's dy (N, V) and makes the same update of the whole table
+            V = self.config.vocab_size
+            g_pos = self.env.gather_streams((bias.grad / scale).view(T, b1 - b0, V), B).reshape(T * B, V)  # (N, V)
+            inv = torch.from_numpy(np.ascontiguousarray(inverse.reshape(T * B, R).T)).to(dev)  # (R, N)
+            G = torch.zeros(unique.shape[0], V, device=dev)  # (U, V)
             for r in range(R):
                 G.index_add_(0, inv[r], g_pos)
-            self.env.sum_(G)
             self.direct.adagrad(torch.from_numpy(unique).to(dev), G, s["directLearningRate"] * lr_scale)
             if s["directDecay"] > 0 and (self.step + 1) % DIRECT_DECAY_EVERY == 0:
                 self.direct.table.mul_(self.direct_decay_factor(lr_scale))
@@ -261,20 +276,7 @@ class Trainer:
 
     def full_carry(self) -> np.ndarray:
         """(L, B, H) the carried state of every stream (a collective under torchrun)."""
-        L, H, B = self.config.layers, self.config.hidden_size, self.settings["batchSize"]
-        local = torch.stack(self.carry)  # (L, b, H)
-        if self.env.world == 1:
-            return local.cpu().numpy()
-        most = -(-B // self.env.world)  # the largest share
-        padded = torch.zeros(L, most, H, device=local.device)
-        padded[:, :local.shape[1]] = local
-        parts = [torch.zeros_like(padded) for _ in range(self.env.world)]
-        dist.all_gather(parts, padded)
-        out = []
-        for r in range(self.env.world):
-            n = (r + 1) * B // self.env.world - r * B // self.env.world
-            out.append(parts[r][:, :n])
-        return torch.cat(out, dim=1).cpu().numpy()
+        return self.env.gather_streams(torch.stack(self.carry), self.settings["batchSize"]).cpu().numpy()
 
     def snapshot(self, carry: np.ndarray) -> ckpt.Checkpoint:
         st = self.sampler.get_state()
