@@ -343,7 +343,8 @@ class Reporter:
             if self.tty:
                 sys.stderr.write("\r" + text)
                 self.bar_open = True
-            else:
+            elif time.monotonic() - getattr(self, "last_line", -1e9) >= 10:  # a log file: a line every 10 s
+                self.last_line = time.monotonic()
                 sys.stderr.write(text + "\n")
             sys.stderr.flush()
         elif kind in ("val", "start", "corpus", "done", "checkpoint"):
