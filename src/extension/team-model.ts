@@ -22,8 +22,6 @@ export class TeamModel implements vscode.Disposable {
   /** the messages already shown as a warning: each once */
   private readonly warned = new Set<string>();
   private lastLogged: string | undefined;
-  /** the first application of the setting, started at construction (activation waits for it) */
-  readonly ready: Promise<ModelState>;
 
   constructor(
     private readonly store: ModelStore,
@@ -37,7 +35,8 @@ export class TeamModel implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.apply()),
       store.onDidChange(() => this.report()),
     );
-    this.ready = this.apply();
+    // at once: the store's settled() then waits for the team model too (the first-run check does)
+    void this.apply();
   }
 
   /** The setting as it is now, resolved (the first workspace folder's value, for a folder's `.vscode/settings.json`). */
