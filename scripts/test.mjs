@@ -33,6 +33,7 @@ const steps = [
   ['unit tests', 'npx', ['mocha']],
   ['editor tests', 'node', ['test/e2e/runner.mjs', '--mode', 'both', '--reload']],
   ['ghost text in the editor', 'node', ['test/e2e/runner.mjs', '--mode', 'dev', '--ui', 'test/e2e/ui/ghost-text.mjs'], { MOCHA_GREP: 'ghost text' }],
+  ['team model in the editor', 'node', ['test/e2e/runner.mjs', '--mode', 'dev', '--reload', '--workspace', 'test/e2e/fixtures/team-model'], { MOCHA_GREP: 'team model' }],
   ['training panel in the editor', 'node', ['test/e2e/runner.mjs', '--mode', 'dev', '--reload', '--ui', 'test/e2e/ui/panel.mjs'], { MOCHA_GREP: 'training panel' }],
 ];
 let passed = 0;

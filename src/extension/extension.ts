@@ -12,6 +12,7 @@ import { ModelStore } from './model-store';
 import { exportModel, importModel } from './model-transfer';
 import { PANEL_VIEW_TYPE, PanelDeps, TrainingPanel } from './panel/training-panel';
 import { StatusItem, SHOW_ACTIONS_COMMAND } from './status';
+import { TeamModel } from './team-model';
 import { TrainingController } from './training/controller';
 import { WorkspaceTraining } from './training/workspace-training';
 
@@ -32,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
   const output = vscode.window.createOutputChannel('Char RNN');
   setKernelLog((message) => output.appendLine(message));
   const store = new ModelStore(context.storageUri ?? context.globalStorageUri);
+  // charRnn.model.path: a team model, read-only, used instead of the workspace's own while it is set
+  const team = new TeamModel(store, (line) => output.appendLine(line));
   const controller = new TrainingController(context.asAbsolutePath('dist/trainer-process.js'), (line) => output.appendLine(line));
   const status = new StatusItem();
   const info = new ModelInfoDocument(store, controller);
@@ -52,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): CharRnnApi {
   context.subscriptions.push(
     output,
     store,
+    team,
     controller,
     status,
     info,

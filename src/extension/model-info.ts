@@ -1,6 +1,7 @@
-/** The "Char RNN: Show Model Info" document: the model, its training, its corpus, as Markdown. */
+/** The "Char RNN: Show Model Info" document: where the model comes from, the model, its training, its corpus, as Markdown. */
 import { paramLayout } from '../core/model/model';
 import { lastValidation } from '../core/checkpoint/training-state';
+import { describeSource, MODEL_PATH_SETTING } from './model-source';
 import type { ModelStore } from './model-store';
 import type { TrainerMessage, TrainJobRequest } from './training/trainer-process-protocol';
 
@@ -9,15 +10,26 @@ export type CorpusReport = Omit<TrainerMessage & { type: 'corpus' }, 'type'> & {
 
 const LISTED = 200;
 
-export function formatModelInfo(store: ModelStore, corpus: CorpusReport | undefined, job: TrainJobRequest | undefined, lastError: string | undefined): string {
+/** The parts of the ModelStore the document reads. */
+type ModelInfoSource = Pick<ModelStore, 'state' | 'own' | 'source' | 'modelPath'>;
+
+export function formatModelInfo(store: ModelInfoSource, corpus: CorpusReport | undefined, job: TrainJobRequest | undefined, lastError: string | undefined): string {
   const lines: string[] = ['# Char RNN model', ''];
   const state = store.state;
-  if (job) lines.push(`**Training now** (${job.kind === 'new' ? 'a new model' : job.kind === 'resume' ? 'resumed' : 'fine-tuning on saved files'}).`, '');
+  const source = store.source;
+  lines.push(`**Source:** ${describeSource(source)}.`, '');
+  if (source.kind === 'team') {
+    const own = store.own;
+    const ownModel = own.kind === 'loaded' ? `this workspace's own model (${(own.checkpoint.training?.step ?? 0).toLocaleString()} training steps)` : 'this workspace\'s own model (there is none yet)';
+    lines.push(`The team model is only read, never written: your adaptation to the code you read and type stays in this window's memory. Training, **Reset Model**, **Import Model...** and **Export Model...** act on ${ownModel}, which the editor uses once \`${MODEL_PATH_SETTING}\` is cleared.`, '');
+  }
+  if (job) lines.push(`**Training now** (${job.kind === 'new' ? 'a new model' : job.kind === 'resume' ? 'resumed' : 'fine-tuning on saved files'}${source.kind === 'team' ? ', this workspace\'s own' : ''}).`, '');
   if (lastError) lines.push(`**Last error:** ${lastError}`, '');
   if (state.kind === 'none') {
-    lines.push('No model yet: run **Char RNN: Train on Workspace** or **Char RNN: Import Model...**.', '');
+    lines.push(source.kind === 'team' ? 'Reading the team model...' : 'No model yet: run **Char RNN: Train on Workspace** or **Char RNN: Import Model...**.', '');
   } else if (state.kind === 'invalid') {
-    lines.push(`The stored checkpoint cannot be read: ${state.message}`, '', 'Run **Char RNN: Reset Model** and train again, or import a model.', '');
+    if (source.kind === 'team') lines.push(`No completions: ${state.message}.`, '', `Fix the file or \`${MODEL_PATH_SETTING}\` (the file is read again when it changes), or clear the setting to use this workspace's own model.`, '');
+    else lines.push(`The stored checkpoint cannot be read: ${state.message}`, '', 'Run **Char RNN: Reset Model** and train again, or import a model.', '');
   } else {
     const { model, training } = state.checkpoint;
     const { vocabSize: V, hiddenSize: H, layers: L } = model.config;
@@ -28,7 +40,7 @@ export function formatModelInfo(store: ModelStore, corpus: CorpusReport | undefi
     lines.push(d
       ? `- Direct n-gram connections: orders 1-${d.config.orders}, ${d.rowCount.toLocaleString()} rows (${(d.table.byteLength / 2 ** 20).toFixed(1)} MB)`
       : '- No direct n-gram connections');
-    lines.push(`- Checkpoint: \`${store.checkpointPath}\` (${(state.bytes / 1024 / 1024).toFixed(2)} MB, saved ${state.savedAt.toLocaleString()})`);
+    lines.push(`- Checkpoint: \`${store.modelPath}\`${source.kind === 'team' ? ' (read-only)' : ''} (${(state.bytes / 1024 / 1024).toFixed(2)} MB, ${source.kind === 'team' ? 'modified' : 'saved'} ${state.savedAt.toLocaleString()})`);
     lines.push('');
     if (training) {
       const s = training.settings;
@@ -37,7 +49,7 @@ export function formatModelInfo(store: ModelStore, corpus: CorpusReport | undefi
       const last = training.history.filter((p) => p.step <= training.step).pop();
       lines.push('## Training', '');
       lines.push(`- Steps: ${training.step.toLocaleString()}, characters seen: ${Math.round(training.charsSeen).toLocaleString()}`);
-      if (training.latestStep !== undefined) {
+      if (training.latestStep !== undefined && source.kind === 'workspace') {
         lines.push(`- This is the best model by validation; the run went on to step ${training.latestStep.toLocaleString()} (its latest state is beside the checkpoint, and Resume Training continues from it)`);
       }
       if (last) lines.push(`- Training loss (smoothed): ${last.loss.toFixed(3)} nats/char`);
@@ -54,11 +66,11 @@ export function formatModelInfo(store: ModelStore, corpus: CorpusReport | undefi
         lines.push('');
       }
     } else {
-      lines.push('This model was imported: it has no training state.', '');
+      lines.push(source.kind === 'team' ? 'This model has no training state.' : 'This model was imported: it has no training state.', '');
     }
   }
   if (corpus) {
-    lines.push(`## Corpus (read ${new Date(corpus.at).toLocaleString()})`, '');
+    lines.push(`## Corpus${source.kind === 'team' ? ' of this workspace\'s own training' : ''} (read ${new Date(corpus.at).toLocaleString()})`, '');
     lines.push(`- Files used: ${corpus.files.toLocaleString()} (${corpus.trainFiles} for training, ${corpus.valFiles} held out), ${(corpus.bytes / 1024 / 1024).toFixed(2)} MB, ${corpus.chars.toLocaleString()} characters`);
     if (corpus.unknownChars > 0) lines.push(`- Characters outside the vocabulary: ${corpus.unknownChars.toLocaleString()}`);
     const reasons = Object.entries(corpus.skippedByReason).map(([r, n]) => `${n} ${r}`).join(', ');

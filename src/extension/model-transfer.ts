@@ -1,6 +1,9 @@
 /**
- * Export Model... and Import Model...: the workspace's checkpoint saved to a file of the user's choice,
- * or replaced by one (checked first; a training run is stopped, after asking, before its model is replaced).
+ * Export Model... and Import Model...: the workspace's own checkpoint saved to a file of the user's
+ * choice, or replaced by one (checked first; a training run is stopped, after asking, before its model
+ * is replaced). A team model (charRnn.model.path) is never written: while one is in use, an import
+ * replaces the workspace's own model and says that the team model stays in use. To update a team model,
+ * export the own model over its file (and commit it).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -8,8 +11,10 @@ import type { ModelStore } from './model-store';
 import type { TrainingController } from './training/controller';
 
 export async function exportModel(store: ModelStore): Promise<void> {
-  if (store.state.kind !== 'loaded') {
-    void vscode.window.showInformationMessage('There is no model to export yet.');
+  if (store.own.kind !== 'loaded') {
+    const source = store.source;
+    const team = source.kind === 'team' ? ` (the team model in use is the file ${source.shown} already)` : '';
+    void vscode.window.showInformationMessage(`There is no model of this workspace to export yet${team}.`);
     return;
   }
   const target = await vscode.window.showSaveDialog({
@@ -37,7 +42,9 @@ export async function importModel(store: ModelStore, controller: TrainingControl
   try {
     const checkpoint = await store.importFrom(picked[0].fsPath);
     const { hiddenSize, layers, vocabSize } = checkpoint.model.config;
-    void vscode.window.showInformationMessage(`Char RNN model imported (H = ${hiddenSize}, L = ${layers}, ${vocabSize} symbols).`);
+    const source = store.source;
+    const team = source.kind === 'team' ? ` as this workspace's own model; completions keep using the team model ${source.shown} while charRnn.model.path is set` : '';
+    void vscode.window.showInformationMessage(`Char RNN model imported (H = ${hiddenSize}, L = ${layers}, ${vocabSize} symbols)${team}.`);
   } catch (err) {
     void vscode.window.showErrorMessage(`Char RNN cannot import this file: ${(err as Error).message}`);
   }

@@ -4,7 +4,8 @@
  * value. The numeric settings' defaults and bounds are in setting-rules.ts; `package.json`'s
  * `contributes.configuration` declares the same keys, defaults and bounds (a unit test holds them
  * equal), and each setting's scope (the completion settings a suggestion is made with are
- * language-overridable).
+ * language-overridable). `charRnn.model.path` is read by team-model.ts, which must see the workspace's
+ * trust (model-source.ts: effectiveModelPath).
  */
 import * as vscode from 'vscode';
 import type { OptimizerName } from '../core/model/optimizer';

@@ -36,6 +36,8 @@ describe('the package', () => {
     assert.ok(pkg.keywords.length >= 5 && pkg.keywords.length <= 30);
     assert.deepEqual(pkg.categories, ['AI', 'Machine Learning']);
     assert.equal(pkg.capabilities.virtualWorkspaces.supported, false);
+    // an untrusted workspace's settings may not make the editor load a model file (charRnn.model.path)
+    assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['charRnn.model.path']);
     assert.ok(fs.existsSync(path.join(root, 'CHANGELOG.md')));
     // the icon: a PNG of 128 x 128
     const png = fs.readFileSync(path.join(root, pkg.icon));
@@ -57,6 +59,8 @@ describe('the package', () => {
     assert.equal(scopes['charRnn.training.include'], 'resource');
     assert.equal(scopes['charRnn.training.exclude'], 'resource');
     assert.equal(scopes['charRnn.model.hiddenSize'], 'window');
+    // a folder's .vscode/settings.json may name the team model (the first folder's, in a multi-root workspace)
+    assert.equal(scopes['charRnn.model.path'], 'resource');
     for (const k of ['maxChars', 'minConfidence', 'alternatives', 'temperature', 'topK', 'topP', 'multiline', 'mode', 'debounceMs']) {
       assert.equal(scopes[`charRnn.completion.${k}`], 'language-overridable', k);
     }

@@ -22,11 +22,14 @@ export function keptSentence(m: DoneMessage): string {
 
 /**
  * The notification at the end of a job, or none: a fine-tuning on save that went well says nothing
- * (the output channel has its line), but one that diverged warns like any other run.
+ * (the output channel has its line), but one that diverged warns like any other run. With `team` (the
+ * team model's path, while `charRnn.model.path` sets one) it says that the model trained is the
+ * workspace's own, and that the team model stays in use.
  */
-export function doneNotice(kind: TrainJobRequest['kind'], m: DoneMessage): Notice | undefined {
-  if (m.reason === 'diverged') return { severity: 'warning', text: `Char RNN: ${m.message ?? 'training diverged'}. ${keptSentence(m)}` };
+export function doneNotice(kind: TrainJobRequest['kind'], m: DoneMessage, team?: string): Notice | undefined {
+  const inUse = team === undefined ? '' : ` Completions keep using the team model ${team} (charRnn.model.path) while it is set; this workspace's own model is used once it is cleared.`;
+  if (m.reason === 'diverged') return { severity: 'warning', text: `Char RNN: ${m.message ?? 'training diverged'}. ${keptSentence(m)}${inUse}` };
   if (kind === 'fineTune') return undefined;
   const quality = m.kept.valBitsPerChar !== undefined ? ` ${keptSentence(m)}` : '';
-  return { severity: 'info', text: `Char RNN ${DONE_VERB[m.reason]} training after ${m.step.toLocaleString()} steps.${quality}` };
+  return { severity: 'info', text: `Char RNN ${DONE_VERB[m.reason]} training after ${m.step.toLocaleString()} steps.${quality}${inUse}` };
 }

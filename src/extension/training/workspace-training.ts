@@ -9,6 +9,7 @@ import { DirectConnections } from '../../core/model/direct-connections';
 import { lastValidation } from '../../core/checkpoint/training-state';
 import type { ModelInfoDocument } from '../model-info-document';
 import { ModelState, ModelStore } from '../model-store';
+import { MODEL_PATH_SETTING } from '../model-source';
 import { readSettings, settingOrigin } from '../settings';
 import { StatusItem } from '../status';
 import { JobOutcome, TrainingController } from './controller';
@@ -19,6 +20,9 @@ import { doneNotice } from './notices';
 import { withTrainingProgress } from './progress';
 import { trainerLogLines } from './trainer-log';
 import type { TrainerMessage } from './trainer-process-protocol';
+
+/** The settings of a new model's shape (`charRnn.model.*` but the team model's path). */
+const SHAPE_SETTINGS = ['model.hiddenSize', 'model.layers', 'model.directConnections', 'model.directOrders', 'model.directConnectionsMB'];
 
 export class WorkspaceTraining implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -47,19 +51,24 @@ export class WorkspaceTraining implements vscode.Disposable {
     );
   }
 
-  /** Reads the stored model and the last corpus report; warns about an unreadable checkpoint. */
+  /**
+   * Reads the stored model and the last corpus report; warns about an unreadable checkpoint (in the
+   * output channel only while a team model is in use: the editor does not use it then).
+   */
   async initialise(): Promise<void> {
     await this.info.loadCorpusReport();
-    const state = await this.store.load();
+    const own = await this.store.load();
+    const state = await this.store.settled(); // the model in use: a team model's, when one is set
     const run = await takeInterruptedRun(this.store.folder);
     if (run) {
       this.interrupted = run;
-      reportInterruptedRun(run, state, this.output, this);
+      reportInterruptedRun(run, own, this.output, this);
     }
     if (!this.interrupted) this.firstRun = await this.checkFirstRun(state);
-    if (state.kind === 'invalid') {
-      this.output.appendLine(`The stored model cannot be read: ${state.message}`);
-      void vscode.window.showWarningMessage(`Char RNN: the stored model cannot be read (${state.message}).`, 'Reset Model', 'Show Details').then((choice) => {
+    if (own.kind === 'invalid') {
+      this.output.appendLine(`The stored model cannot be read: ${own.message}`);
+      if (this.store.source.kind === 'team') return;
+      void vscode.window.showWarningMessage(`Char RNN: the stored model cannot be read (${own.message}).`, 'Reset Model', 'Show Details').then((choice) => {
         if (choice === 'Reset Model') void this.resetModel(false);
         if (choice === 'Show Details') this.output.show(true);
       });
@@ -95,7 +104,7 @@ export class WorkspaceTraining implements vscode.Disposable {
       if (choice !== 'Restart Training') return;
       await this.controller.stop();
     }
-    const state = this.store.state;
+    const state = this.store.own;
     if (state.kind === 'loaded' && state.checkpoint.training) {
       const steps = state.checkpoint.training.step.toLocaleString();
       const choice = await vscode.window.showWarningMessage(
@@ -107,7 +116,21 @@ export class WorkspaceTraining implements vscode.Disposable {
       if (choice === 'Resume Training') return this.resumeTraining();
       if (choice !== 'Train New Model') return;
     }
+    this.sayTeamModelStaysInUse();
     await this.runJob('new', roots);
+  }
+
+  /**
+   * Training makes (or continues) the workspace's own model, in the extension's storage: never the team
+   * model's file. While a team model is in use, the editor keeps using it, and says so (not modal: the
+   * user asked to train).
+   */
+  private sayTeamModelStaysInUse(): void {
+    const source = this.store.source;
+    if (source.kind !== 'team') return;
+    const line = `Training this workspace's own model: completions keep using the team model ${source.shown} (${MODEL_PATH_SETTING}, read-only) while that setting is set.`;
+    this.output.appendLine(line);
+    void vscode.window.showInformationMessage(`Char RNN: ${line}`);
   }
 
   async resumeTraining(): Promise<void> {
@@ -115,17 +138,20 @@ export class WorkspaceTraining implements vscode.Disposable {
       void vscode.window.showInformationMessage('Char RNN is already training.');
       return;
     }
-    const state = this.store.state;
+    const state = this.store.own;
     if (state.kind !== 'loaded' || !state.checkpoint.training) {
+      const team = this.store.source.kind === 'team' ? ' (the team model is only read: training makes this workspace\'s own model)' : '';
       const choice = await vscode.window.showInformationMessage(
-        state.kind === 'loaded' ? 'This model has no training state to resume (it was imported): train a new one instead.' : 'There is no model to resume yet.',
+        state.kind === 'loaded' ? 'This model has no training state to resume (it was imported): train a new one instead.' : `There is no model of this workspace to resume yet${team}.`,
         'Train on Workspace',
       );
       if (choice) await this.trainWorkspace();
       return;
     }
     const roots = this.workspaceRoots();
-    if (roots) await this.runJob('resume', roots);
+    if (!roots) return;
+    this.sayTeamModelStaysInUse();
+    await this.runJob('resume', roots);
   }
 
   async stopTraining(): Promise<void> {
@@ -138,7 +164,10 @@ export class WorkspaceTraining implements vscode.Disposable {
 
   async resetModel(confirm = true): Promise<void> {
     if (confirm) {
-      const choice = await vscode.window.showWarningMessage('Delete this workspace\'s Char RNN model? Completions stop until a new one is trained.', { modal: true }, 'Reset Model');
+      const question = this.store.source.kind === 'team'
+        ? 'Delete this workspace\'s own Char RNN model? The team model (charRnn.model.path) stays in use and its file is not touched.'
+        : 'Delete this workspace\'s Char RNN model? Completions stop until a new one is trained.';
+      const choice = await vscode.window.showWarningMessage(question, { modal: true }, 'Reset Model');
       if (choice !== 'Reset Model') return;
     }
     if (this.controller.isRunning) await this.controller.stop();
@@ -149,12 +178,15 @@ export class WorkspaceTraining implements vscode.Disposable {
 
   // ---- events ------------------------------------------------------------------------------------
 
-  /** Training on save: a short, bounded fine-tuning on the saved file, debounced. */
+  /**
+   * Training on save: a short, bounded fine-tuning on the saved file, debounced; not while a team model
+   * is in use (it would fine-tune a model the editor does not use).
+   */
   onDidSave(doc: vscode.TextDocument): void {
     if (doc.uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(doc.uri)) return;
     const settings = readSettings();
-    if (!settings.training.trainOnSave) return;
-    const state = this.store.state;
+    if (!settings.training.trainOnSave || this.store.source.kind === 'team') return;
+    const state = this.store.own;
     if (state.kind !== 'loaded' || !state.checkpoint.training) return;
     this.pendingSaves.add(doc.uri.fsPath);
     clearTimeout(this.saveTimer);
@@ -171,10 +203,10 @@ export class WorkspaceTraining implements vscode.Disposable {
     }, 2000);
   }
 
-  /** A new model shape asks before the existing model is reset. */
+  /** A new model shape asks before the workspace's own model is reset. */
   async onDidChangeConfiguration(e: vscode.ConfigurationChangeEvent): Promise<void> {
-    if (!e.affectsConfiguration('charRnn.model')) return;
-    const state = this.store.state;
+    if (!SHAPE_SETTINGS.some((key) => e.affectsConfiguration(`charRnn.${key}`))) return;
+    const state = this.store.own;
     if (state.kind !== 'loaded') return;
     const { hiddenSize, layers, directOrders, directMB } = readSettings().model;
     const model = state.checkpoint.model;
@@ -253,9 +285,12 @@ export class WorkspaceTraining implements vscode.Disposable {
 
   private async finish(kind: JobKind, outcome: JobOutcome): Promise<void> {
     // a job that finished sent its last checkpoint before 'done', and that message started the read
-    const state = outcome.kind === 'done' ? await this.store.settled() : await this.store.load();
+    if (outcome.kind !== 'done') await this.store.load();
+    const state = await this.store.settled(); // the model in use
+    const own = this.store.own;
     if (outcome.kind === 'done') {
-      const notice = doneNotice(kind, outcome.message);
+      const source = this.store.source;
+      const notice = doneNotice(kind, outcome.message, source.kind === 'team' ? source.shown : undefined);
       if (notice?.severity === 'warning') void vscode.window.showWarningMessage(notice.text);
       else if (notice) void vscode.window.showInformationMessage(notice.text);
       this.showModelState(state);
@@ -269,7 +304,7 @@ export class WorkspaceTraining implements vscode.Disposable {
       return;
     }
     this.status.set({ kind: 'error', message: outcome.message });
-    const resumable = state.kind === 'loaded' && state.checkpoint.training !== undefined;
+    const resumable = own.kind === 'loaded' && own.checkpoint.training !== undefined;
     // not awaited: the job is over whether or not anyone answers
     void vscode.window.showErrorMessage(`Char RNN: ${outcome.message}`, ...(resumable ? ['Resume Training'] : []), 'Show Output').then((choice) => {
       if (choice === 'Resume Training') void this.resumeTraining();
@@ -277,14 +312,19 @@ export class WorkspaceTraining implements vscode.Disposable {
     });
   }
 
+  /** The status bar for the model in use (`state`), and where it comes from. */
   private showModelState(state: ModelState): void {
+    const source = this.store.source;
+    const team = source.kind === 'team' ? source.shown : undefined;
     if (state.kind === 'loaded') {
       const training = state.checkpoint.training;
       // the model's own validation: the best one when the run went on past it
       const bitsPerChar = training?.schedule?.best?.valBitsPerChar ?? lastValidation(training?.history ?? [])?.valBitsPerChar;
-      this.status.set({ kind: 'ready', bitsPerChar, savedAt: state.savedAt, steps: training?.step ?? 0 });
+      this.status.set({ kind: 'ready', bitsPerChar, savedAt: state.savedAt, steps: training?.step ?? 0, team });
     } else if (state.kind === 'invalid') {
-      this.status.set({ kind: 'error', message: `the stored model cannot be read: ${state.message}` });
+      this.status.set({ kind: 'error', message: team ? state.message : `the stored model cannot be read: ${state.message}`, team });
+    } else if (team) {
+      this.status.set({ kind: 'loading', team });
     } else {
       this.status.set({ kind: 'none' });
     }

@@ -24,13 +24,13 @@ function findTests(dir: string): string[] {
 /** Tests that run only in the second phase of `runner.mjs --reload`, after the window was loaded again. */
 const AFTER_RELOAD = /after a window reload/;
 
-/** Set MOCHA_GREP (a regular expression) to run only the matching tests. */
+/** Set MOCHA_GREP (a regular expression) to run only the matching tests (in both phases). */
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000 });
   const grep = process.env.MOCHA_GREP;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const reloaded = folder !== undefined && fs.existsSync(path.join(folder, '.e2e-phase'));
-  if (reloaded) mocha.grep(AFTER_RELOAD);
+  if (reloaded) mocha.grep(grep ? new RegExp(`^(?=.*${AFTER_RELOAD.source})(?=.*(?:${grep}))`) : AFTER_RELOAD);
   else if (grep) mocha.grep(new RegExp(`^(?!.*${AFTER_RELOAD.source})(?=.*(?:${grep}))`));
   else mocha.grep(AFTER_RELOAD).invert();
   for (const file of findTests(__dirname)) mocha.addFile(file);

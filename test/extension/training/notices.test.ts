@@ -55,4 +55,13 @@ describe('the notice at the end of a training job', () => {
       assert.match(notice!.text, new RegExp(`^Char RNN (finished|stopped|converged) training after 400 steps\\. Kept the best model: step 400, validation 1\\.96 bits/char\\.$`));
     }
   });
+
+  it('says, while a team model is in use, that the model trained is the workspace\'s own and the team model stays in use', () => {
+    const team = '.vscode/char-rnn.safetensors';
+    const finished = doneNotice('new', done({ reason: 'time' }), team);
+    assert.match(finished!.text, /^Char RNN finished training after 400 steps\. Kept the best model: step 400, validation 1\.96 bits\/char\. Completions keep using the team model \.vscode\/char-rnn\.safetensors \(charRnn\.model\.path\) while it is set; this workspace's own model is used once it is cleared\.$/);
+    assert.match(doneNotice('resume', diverged, team)!.text, /Kept the best model: step 200, validation 1\.96 bits\/char\. Completions keep using the team model/);
+    assert.equal(doneNotice('fineTune', done({ reason: 'time' }), team), undefined);
+    assert.doesNotMatch(doneNotice('new', done({ reason: 'time' }))!.text, /team/);
+  });
 });
