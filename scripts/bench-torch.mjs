@@ -9,7 +9,8 @@
 // Quality (--quality WS --minutes 20): on a workspace laid out by `npm run bench:quality`
 // (.cache/bench-quality/WS/train and heldout), trains the PyTorch model with DDP on 2 CPU processes for
 // --minutes, evaluates it with `char-rnn eval` exactly as bench:quality does, and prints it beside the
-// editor's 5-minute model of that workspace (model-5min.eval.json, from bench:quality).
+// editor's 5-minute model of that workspace (model-5min.eval.json, from bench:quality). --reuse: the
+// model trained by an earlier run, evaluated again.
 //
 // Results go to .cache/bench-torch/. Python with PyTorch: $CHAR_RNN_PYTHON or /usr/bin/python3 (Debian's).
 import { spawn } from 'node:child_process';
@@ -25,7 +26,7 @@ const python = process.env.CHAR_RNN_PYTHON ?? '/usr/bin/python3';
 const { values: opts } = parseArgs({
   options: {
     dir: { type: 'string', multiple: true }, seconds: { type: 'string' }, hidden: { type: 'string' },
-    quality: { type: 'string' }, minutes: { type: 'string' },
+    quality: { type: 'string' }, minutes: { type: 'string' }, reuse: { type: 'boolean' },
   },
 });
 const say = (line) => process.stderr.write(`[bench-torch] ${line}\n`);
@@ -99,13 +100,20 @@ async function quality() {
   const corpus = path.join(outDir, `${opts.quality}-corpus.safetensors`);
   say(`corpus: ${JSON.stringify(await exportCorpus([trainDir], corpus))}`);
   const model = path.join(outDir, `${opts.quality}-ddp-${minutes}min.safetensors`);
-  say(`training with DDP on 2 processes for ${minutes} min`);
-  const train = await run(python, [...torchrun(2), '-m', 'char_rnn_torch.train', '--corpus', corpus, '--out', model, '--minutes', String(minutes), '--threads', '1', '--json'], torchEnv);
+  const log = path.join(outDir, `${opts.quality}-ddp-${minutes}min.train.jsonl`);
+  let train;
+  if (opts.reuse && fs.existsSync(model) && fs.existsSync(log)) {
+    say(`reusing ${path.relative(repoRoot, model)}`);
+    train = { events: fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  } else {
+    say(`training with DDP on 2 processes for ${minutes} min`);
+    train = await run(python, [...torchrun(2), '-m', 'char_rnn_torch.train', '--corpus', corpus, '--out', model, '--minutes', String(minutes), '--threads', '1', '--json'], torchEnv);
+    fs.writeFileSync(log, train.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  }
   const d = done(train, 'PyTorch training');
-  fs.writeFileSync(path.join(outDir, `${opts.quality}-ddp-${minutes}min.train.jsonl`), train.events.map((e) => JSON.stringify(e)).join('\n') + '\n');
   say(`trained: ${d.step} steps, ${Math.round(d.charsPerSec)} chars/s, best validation ${d.bestValBitsPerChar?.toFixed(3)} at step ${d.bestStep}`);
   const saved = JSON.parse(fs.readFileSync(editor, 'utf8'));
-  const args = saved.args.map((a) => a.replace(/model-5min\.safetensors$/, path.relative(repoRoot, model)));
+  const args = saved.args.map((a) => (a.endsWith('model-5min.safetensors') ? path.relative(repoRoot, model) : a));
   say(`evaluating: char-rnn ${args.join(' ')}`);
   const ev = await run(process.execPath, [cli, ...args]);
   const result = ev.events.find((e) => Array.isArray(e.engines));

@@ -20,7 +20,7 @@ import { decodeCorpusExport } from '../../src/core/train/corpus-export';
 import { StreamSampler } from '../../src/core/train/streams';
 import { ok } from '../helpers/cli';
 import { repoRoot } from '../helpers/repo';
-import { okTorch, pythonWithTorch, runPython, runTorch } from '../helpers/python';
+import { okTorch, pythonWithTorch, runPython, runTorch, spawnTorch } from '../helpers/python';
 
 /** max |a - b| / max |a|: the error relative to the array's scale. */
 function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -198,6 +198,26 @@ print(json.dumps(context_rows(DirectConfig(d['orders'], d['K'], d['V']), np.arra
     assert.equal(resumed.find((e) => e.event === 'start')?.resumedExactly, true, 'TypeScript continues the PyTorch run exactly');
     const sample = ok(['sample', '--model', out, '--length', '40', '--seed', '3']);
     assert.ok(sample.length >= 20, 'the CLI samples from it');
+  });
+
+  it('stops on Ctrl-C (SIGINT) at the next step and saves a checkpoint that TypeScript loads', async () => {
+    const out = path.join(dir, 'interrupted.safetensors');
+    const child = spawnTorch('train', ['--corpus', corpus, '--out', out, '--seconds', '120', '--hidden', '32', '--seq', '16', '--batch', '6', '--direct-orders', '2', '--direct-mb', '1', '--json']);
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (stdout.includes('"event": "progress"')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`exited before any progress: ${stdout}`)));
+    });
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, 'a clean exit');
+    const done = jsonLines(stdout).find((e) => e.event === 'done')!;
+    assert.equal(done.reason, 'stopped');
+    assert.ok((done.elapsedSec as number) < 60, 'it stopped at once, not at the end of its time');
+    assert.equal(load(out).training!.step, done.step, 'the checkpoint holds the step it stopped at');
   });
 
   it('refuses bad input with one line and exit status 1: not a corpus file, a corrupt file, a missing checkpoint', () => {

@@ -5,19 +5,21 @@
  *   MOCHA_GREP='team model' node test/e2e/runner.mjs --mode dev --reload --workspace test/e2e/fixtures/team-model
  * The checkpoint is not kept in git: the window opens without it (a clear error, no completions), then a
  * test writes it as a `git pull` would (by renaming a new file into place), and the extension loads it.
- * After the window reload, it is loaded at activation. Throughout, the file's bytes never change.
+ * After the window reload, it is loaded at activation. Throughout, the file's bytes never change. The model
+ * is trained by the PyTorch trainer (pytorch/): a PyTorch model loads in the editor and gives completions.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { encodeCheckpoint, decodeCheckpoint } from '../../../src/core/checkpoint/checkpoint';
-import { DEFAULT_TRAIN_SETTINGS } from '../../../src/core/checkpoint/training-state';
+import { decodeCheckpoint } from '../../../src/core/checkpoint/checkpoint';
 import { DEFAULT_COMPLETION_SETTINGS } from '../../../src/core/infer/completion-rules';
 import { fastKernels } from '../../../src/core/kernels/kernels';
 import { encodeFiles } from '../../../src/core/model/encoded-text';
 import { Vocab } from '../../../src/core/model/vocab';
-import { Trainer } from '../../../src/core/train/trainer';
+import { encodeCorpusExport } from '../../../src/core/train/corpus-export';
+import { okTorch } from '../../helpers/python';
 import type { CharRnnApi } from '../../../src/extension/extension';
 import type { ModelState } from '../../../src/extension/model-store';
 import { CompletionService } from '../../../src/extension/completions/service';
@@ -34,15 +36,24 @@ const teamFile = () => path.join(root(), '.vscode', 'char-rnn.safetensors');
 /** a copy of the bytes written, for the phase after the window reload */
 const writtenCopy = () => path.join(root(), '.e2e', 'team-model.written');
 
-/** A small model with direct connections trained on the workspace's code, as the team would have made it. */
+/**
+ * A small model with direct connections trained on the workspace's code by the PyTorch trainer
+ * (pytorch/char_rnn_torch, issue 15), as a team would train it on a bigger machine: the corpus file is
+ * written as `char-rnn export-corpus` writes it, the model by `python3 -m char_rnn_torch.train`.
+ */
 function teamCheckpoint(): Uint8Array {
   const text = fs.readFileSync(path.join(root(), 'src', 'orders.js'), 'utf8');
   const vocab = Vocab.build([text]);
-  const files = [{ relPath: 'orders.js', text: text.repeat(4) }];
-  const settings = { ...DEFAULT_TRAIN_SETTINGS, hiddenSize: 32, layers: 1, seqLength: 32, batchSize: 4, directOrders: 4, directMB: 1, valEverySteps: 1000, seed: 11 };
-  const trainer = Trainer.create(vocab, encodeFiles(vocab, files), undefined, settings, fastKernels);
-  for (let i = 0; i < 300; i++) trainer.trainStep();
-  return encodeCheckpoint(trainer.model, trainer.snapshot());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'team-model-'));
+  try {
+    const corpus = path.join(dir, 'corpus.safetensors'), out = path.join(dir, 'model.safetensors');
+    const train = encodeFiles(vocab, [{ relPath: 'orders.js', text: text.repeat(4) }]);
+    fs.writeFileSync(corpus, encodeCorpusExport({ vocab, train, val: encodeFiles(vocab, []), unknownChars: 0 }));
+    okTorch('train', ['--corpus', corpus, '--out', out, '--steps', '300', '--hidden', '32', '--seq', '32', '--batch', '4', '--direct-orders', '4', '--direct-mb', '1', '--seed', '11', '--json']);
+    return fs.readFileSync(out);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Writes `bytes` as a checkout does: a new file renamed over the old one. */
@@ -103,7 +114,7 @@ if (inTeamWorkspace) describe('team model: charRnn.model.path in .vscode/setting
     await modelInfo(new RegExp(`No completions: ${message.replace(/[.()]/g, '\\$&')}\\.`));
   });
 
-  it('the file arriving (a git pull) is loaded read-only: the status bar and Model Info name it, completions come from it, adaptation stays in memory, the bytes never change', async () => {
+  it('the file arriving (a git pull; trained by the PyTorch trainer) is loaded read-only: the status bar and Model Info name it, completions come from it, adaptation stays in memory, the bytes never change', async () => {
     const api = await getApi();
     const t0 = Date.now();
     written = teamCheckpoint();
