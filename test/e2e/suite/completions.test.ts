@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { DEFAULT_COMPLETION_SETTINGS } from '../../../src/core/infer/completion-rules';
-import { getApi, restoreWorkspaceSettings, saveWorkspaceSettings, SavedSettings, waitForFile } from './util';
+import { getApi, restoreWorkspaceSettings, saveWorkspaceSettings, SavedSettings, waitForFile, typeWithSuggestions } from './util';
 import { CompletionService } from '../../../src/extension/completions/service';
 
 const PREFIX = 'let total = fir';
@@ -149,13 +149,7 @@ describe('completions in the editor: adaptation', function () {
     assert.ok(dyn, 'adaptation is on by default');
     dyn.reset();
     const checkpointBefore = fs.readFileSync(api.store.checkpointPath);
-    const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: '' });
-    const editor = await vscode.window.showTextDocument(doc);
-    const end = () => doc.lineAt(doc.lineCount - 1).range.end;
-    for (const ch of 'const frobnicator = makeFrobnicator();\nfrobnicator.start(frobnicator);\n'.repeat(3)) {
-      await editor.edit((e) => e.insert(end(), ch), { undoStopBefore: false, undoStopAfter: false });
-      api.completions.suggest(doc, end(), 'automatic');
-    }
+    await typeWithSuggestions(api, 'const frobnicator = makeFrobnicator();\nfrobnicator.start(frobnicator);\n'.repeat(3));
     assert.ok(dyn.segmentsLearned >= 3, `${dyn.segmentsLearned} segments learned`);
     assert.ok(dyn.adaptation.adaptedRows > 0);
     assert.deepEqual(fs.readFileSync(api.store.checkpointPath), checkpointBefore, 'the checkpoint on disk is untouched');

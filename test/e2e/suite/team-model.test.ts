@@ -24,7 +24,7 @@ import type { CharRnnApi } from '../../../src/extension/extension';
 import type { ModelState } from '../../../src/extension/model-store';
 import { CompletionService } from '../../../src/extension/completions/service';
 import type { Settings } from '../../../src/extension/settings';
-import { getApi, restoreWorkspaceSettings, saveWorkspaceSettings, SavedSettings, waitFor } from './util';
+import { getApi, restoreWorkspaceSettings, saveWorkspaceSettings, SavedSettings, waitFor, typeWithSuggestions } from './util';
 
 const SHOWN = '.vscode/char-rnn.safetensors';
 const INFO_URI = vscode.Uri.parse('char-rnn:/Char%20RNN%20Model%20Info.md');
@@ -155,13 +155,7 @@ if (inTeamWorkspace) describe('team model: charRnn.model.path in .vscode/setting
     await config.update('completion.adapt', true, vscode.ConfigurationTarget.Workspace);
     const dyn = api.completions.service.adaptation;
     assert.ok(dyn, 'adaptation on the team model\'s direct connections');
-    const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: '' });
-    const editor = await vscode.window.showTextDocument(doc);
-    const end = () => doc.lineAt(doc.lineCount - 1).range.end;
-    for (const ch of 'const frobnicator = makeFrobnicator();\nfrobnicator.start(frobnicator);\n'.repeat(3)) {
-      await editor.edit((e) => e.insert(end(), ch), { undoStopBefore: false, undoStopAfter: false });
-      api.completions.suggest(doc, end(), 'automatic');
-    }
+    await typeWithSuggestions(api, 'const frobnicator = makeFrobnicator();\nfrobnicator.start(frobnicator);\n'.repeat(3));
     assert.ok(dyn.segmentsLearned >= 3, `${dyn.segmentsLearned} segments learned`);
     assert.ok(dyn.adaptation.adaptedRows > 0);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');

@@ -73,3 +73,18 @@ export async function restoreWorkspaceSettings(saved: SavedSettings): Promise<vo
     }
   }
 }
+
+/**
+ * Types `text` a character at a time at the end of a new untitled JavaScript document, asking the
+ * provider for a suggestion after each (what adaptation learns from); returns the document.
+ */
+export async function typeWithSuggestions(api: CharRnnApi, text: string): Promise<vscode.TextDocument> {
+  const doc = await vscode.workspace.openTextDocument({ language: 'javascript', content: '' });
+  const editor = await vscode.window.showTextDocument(doc);
+  const end = () => doc.lineAt(doc.lineCount - 1).range.end;
+  for (const ch of text) {
+    await editor.edit((e) => e.insert(end(), ch), { undoStopBefore: false, undoStopAfter: false });
+    api.completions.suggest(doc, end(), 'automatic');
+  }
+  return doc;
+}
