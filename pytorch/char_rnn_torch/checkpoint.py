@@ -159,9 +159,14 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def _number(x: float) -> str:
-    """A number as JavaScript's String() writes a whole number (no '.0')."""
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
+def js_number(v: Any) -> Any:
+    """A value as JavaScript's JSON.stringify and String() write it: whole floats without '.0',
+    non-finite numbers as null."""
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return None
+        return int(v) if v.is_integer() and abs(v) < 2 ** 53 else v
+    return v
 
 
 def encode(ck: Checkpoint) -> bytes:
@@ -198,7 +203,7 @@ def encode(ck: Checkpoint) -> bytes:
             tensors[f"optim.{name}"] = data.astype(np.float32).reshape(-1)
         meta["settings"] = _json(ck.settings)
         meta["step"] = str(ck.step)
-        meta["chars_seen"] = _number(ck.chars_seen)
+        meta["chars_seen"] = json.dumps(js_number(float(ck.chars_seen)))
         meta["optimizer"] = _json(ck.optimizer)
         meta["history"] = _json(ck.history)
         if ck.schedule is not None:

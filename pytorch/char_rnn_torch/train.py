@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -203,8 +203,11 @@ class Trainer:
         per_step = min(self.settings["directDecay"] / steps_per_pass, MAX_DIRECT_DECAY_PER_STEP)
         return math.exp(-per_step * lr_scale * DIRECT_DECAY_EVERY)
 
-    def train_step(self) -> float:
-        """One optimizer step on one chunk; returns its mean loss in nats per character."""
+    def gradients(self) -> Tuple[float, np.ndarray, Optional[Tuple[np.ndarray, torch.Tensor]]]:
+        """Draws the next chunk and runs the forward and backward passes, carrying the state forward. Leaves
+        the parameters' gradient of the mean loss in `model.flat.grad` (P); returns the chunk's mean loss
+        (nats per character), its inputs (T, B), and with direct connections the rows it touches (U) with
+        their gradient (U, V) of the loss summed over positions (what the table's row-wise Adagrad takes)."""
         s = self.settings
         T, B = s["seqLength"], s["batchSize"]
         dev = self.env.device
@@ -223,28 +226,34 @@ class Trainer:
         loss_sum, carry = self.ddp(mine(chunk.inputs), mine(chunk.targets), mine(chunk.reset), weight, self.carry, bias)
         (loss_sum * scale).backward()
         self.carry = carry
-        total = self.env.sum_(loss_sum.detach().double().reshape(1))
-        loss = float(total) / weight_total
-        grad = self.model.flat.grad
+        loss = float(self.env.sum_(loss_sum.detach().double().reshape(1))) / weight_total
+        if rows is None:
+            return loss, chunk.inputs, None
+        # every rank gathers every position's dy = w (p - onehot) (N, V) and makes the same update of the whole table
+        R, V = self.direct.config.orders, self.config.vocab_size
+        unique, inverse = np.unique(rows.reshape(-1), return_inverse=True)
+        g_pos = self.env.gather_streams((bias.grad / scale).view(T, b1 - b0, V), B).reshape(T * B, V)  # (N, V)
+        inv = torch.from_numpy(np.ascontiguousarray(inverse.reshape(T * B, R).T)).to(dev)  # (R, N)
+        G = torch.zeros(unique.shape[0], V, device=dev)  # (U, V)
+        for r in range(R):
+            G.index_add_(0, inv[r], g_pos)
+        return loss, chunk.inputs, (unique, G)
+
+    def train_step(self) -> float:
+        """One optimizer step on one chunk; returns its mean loss in nats per character."""
+        s = self.settings
+        weight_total = float(s["seqLength"] * s["batchSize"])
+        loss, _, direct_grad = self.gradients()
         lr_scale = self.schedule["lrScale"]
         finite = math.isfinite(loss)
-        norm = self.optimizer.update(self.model.flat.data, grad, lr_scale) if finite else float("nan")
+        norm = self.optimizer.update(self.model.flat.data, self.model.flat.grad, lr_scale) if finite else float("nan")
         self.model.flat.grad = None
         if not finite or not math.isfinite(norm):
             self.early_stop = ("diverged", f"training diverged at step {self.step + 1}: the {'gradient' if finite else 'loss'} is not finite")
             return loss
-        if self.direct is not None:
-            # the table's gradient: the loss summed over positions (w (p - onehot) each), row-wise Adagrad
-            R = self.direct.config.orders
-            unique, inverse = np.unique(rows.reshape(-1), return_inverse=True)
-            # every rank gathers every position's dy (N, V) and makes the same update of the whole table
-            V = self.config.vocab_size
-            g_pos = self.env.gather_streams((bias.grad / scale).view(T, b1 - b0, V), B).reshape(T * B, V)  # (N, V)
-            inv = torch.from_numpy(np.ascontiguousarray(inverse.reshape(T * B, R).T)).to(dev)  # (R, N)
-            G = torch.zeros(unique.shape[0], V, device=dev)  # (U, V)
-            for r in range(R):
-                G.index_add_(0, inv[r], g_pos)
-            self.direct.adagrad(torch.from_numpy(unique).to(dev), G, s["directLearningRate"] * lr_scale)
+        if direct_grad is not None:
+            unique, G = direct_grad
+            self.direct.adagrad(torch.from_numpy(unique).to(self.env.device), G, s["directLearningRate"] * lr_scale)
             if s["directDecay"] > 0 and (self.step + 1) % DIRECT_DECAY_EVERY == 0:
                 self.direct.table.mul_(self.direct_decay_factor(lr_scale))
         self.step += 1
@@ -323,6 +332,8 @@ class Reporter:
         self.active = active
         self.tty = sys.stderr.isatty()
         self.bar_open = False
+        self.last_line = -1e9  # when the last plain progress line was written
+        self.corpus: Dict[str, Any] = {}  # the corpus summary, written with the 'start' event as train --json does
 
     def event(self, e: Dict[str, Any]) -> None:
         if not self.active:
@@ -332,8 +343,8 @@ class Reporter:
                 self.corpus = {"files": e["files"], "trainFiles": e["trainFiles"], "valFiles": e["valFiles"], "corpusChars": e["chars"], "unknownChars": e["unknownChars"]}
                 return
             if e["event"] == "start":
-                e = {**e, **getattr(self, "corpus", {})}
-            print(json.dumps({k: _js_number(v) for k, v in e.items() if v is not None}), flush=True)
+                e = {**e, **self.corpus}
+            print(json.dumps({k: ckpt.js_number(v) for k, v in e.items() if v is not None}), flush=True)
             return
         kind = e["event"]
         if kind == "progress":
@@ -345,7 +356,7 @@ class Reporter:
             if self.tty:
                 sys.stderr.write("\r" + text)
                 self.bar_open = True
-            elif time.monotonic() - getattr(self, "last_line", -1e9) >= 10:  # a log file: a line every 10 s
+            elif time.monotonic() - self.last_line >= 10:  # a log file: a line every 10 s
                 self.last_line = time.monotonic()
                 sys.stderr.write(text + "\n")
             sys.stderr.flush()
@@ -362,15 +373,6 @@ class Reporter:
             elif kind == "done":
                 sys.stderr.write(f"done ({e['reason']}): step {e['step']}, loss {e['loss']:.3f}, {e['charsPerSec']:,.0f} chars/s\n")
             sys.stderr.flush()
-
-
-def _js_number(v: Any) -> Any:
-    """A value as JSON.stringify writes it: whole floats without '.0', non-finite numbers as null."""
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            return None
-        return int(v) if v.is_integer() and abs(v) < 2 ** 53 else v
-    return v
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:

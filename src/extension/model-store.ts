@@ -86,11 +86,16 @@ export class ModelStore implements vscode.Disposable {
 
   private async read(): Promise<ModelState> {
     const next = await readModel(this.checkpointPath, (e) => e.message);
+    this.setOwn(next);
+    return next;
+  }
+
+  /** Makes `next` the own model's state, says so, and gives the previous model's memory back. */
+  private setOwn(next: ModelState): void {
     const previous = this.ownState;
     this.ownState = next;
     this.changed.fire(this.state);
     release(previous);
-    return next;
   }
 
   /**
@@ -143,10 +148,7 @@ export class ModelStore implements vscode.Disposable {
   async reset(): Promise<void> {
     await fsp.rm(this.checkpointPath, { force: true });
     await fsp.rm(latestPathOf(this.checkpointPath), { force: true });
-    const previous = this.ownState;
-    this.ownState = { kind: 'none' };
-    this.changed.fire(this.state);
-    release(previous);
+    this.setOwn({ kind: 'none' });
   }
 
   /** Validates a checkpoint from elsewhere, then makes it the workspace's own model (never the team model's file). */
